@@ -1,0 +1,3 @@
+from traitrl._util.errors import ConfigError, DataError, JudgeError, ModelError, TraitrlError
+
+__all__ = ["ConfigError", "DataError", "JudgeError", "ModelError", "TraitrlError"]

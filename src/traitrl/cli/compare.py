@@ -1,0 +1,2 @@
+def compare_command() -> None:
+    raise NotImplementedError

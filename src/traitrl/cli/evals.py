@@ -1,0 +1,7 @@
+import typer
+
+app = typer.Typer(no_args_is_help=True)
+
+
+def eval_command() -> None:
+    raise NotImplementedError

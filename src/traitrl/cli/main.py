@@ -1,0 +1,32 @@
+"""`traitrl` command line: one thin typer module per stage, plus `run` (whole study) and `sweep`."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from traitrl._util.errors import TraitrlError
+from traitrl.cli import compare, data, evals, models, persist, rewards, study, train
+
+cli = typer.Typer(help="Beneficial-trait RL: data → rewards → train → evals → persist → stats → report.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+cli.add_typer(models.app, name="models", help="Prepare and inspect models (embedded default, local, hub).")
+cli.add_typer(data.app, name="data", help="Build, inspect and check the trait scenario bank.")
+cli.add_typer(rewards.app, name="rewards", help="List and validate graders.")
+cli.add_typer(train.app, name="train", help="GRPO on the dosed task mix.")
+cli.add_typer(evals.app, name="evals", help="The benchmark battery registry.")
+cli.command("eval", help="Run benchmarks on a model.")(evals.eval_command)
+cli.add_typer(persist.app, name="persist", help="Persistence suite: attacks, harmful fine-tuning, steerability.")
+cli.command("compare", help="Compare eval runs: deltas, CIs, paired tests, report.")(compare.compare_command)
+cli.command("run", help="The whole study from one config.")(study.run_command)
+cli.command("sweep", help="A matrix of study arms (dose × domains × seed × method).")(study.sweep_command)
+
+
+def app() -> None:
+    try:
+        cli()
+    except TraitrlError as e:
+        Console(stderr=True).print(f"error: {e}", style="bold red", highlight=False, markup=False)
+        sys.exit(2)
