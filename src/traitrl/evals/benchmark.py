@@ -41,6 +41,10 @@ class GenItem:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+# Generates one reply per conversation, batched: the only access to the model a generative protocol gets.
+Responder = Callable[[list[list[dict[str, str]]]], list[str]]
+
+
 @dataclass
 class Benchmark:
     name: str
@@ -57,6 +61,9 @@ class Benchmark:
     # mc: "acc" | "acc_norm" | "mc2" | custom per-item scorer; gen: response → score
     mc_metric: str = "acc"
     score_response: Callable[[GenItem, str], float] | None = None
+    # Multi-step generative protocols (answer, push back, answer again) set this instead of `score_response`:
+    # it returns (score, transcript) per item.
+    protocol: Callable[[list[GenItem], Responder], list[tuple[float, str]]] | None = None
     max_new_tokens: int = 128
 
     def spec(self) -> dict[str, Any]:
