@@ -15,7 +15,7 @@ cli = typer.Typer(help="Beneficial-trait RL: data → rewards → train → eval
 cli.add_typer(models.app, name="models", help="Prepare and inspect models (embedded default, local, hub).")
 cli.add_typer(data.app, name="data", help="Build, inspect and check the trait scenario bank.")
 cli.add_typer(rewards.app, name="rewards", help="List and validate graders.")
-cli.add_typer(train.app, name="train", help="GRPO on the dosed task mix.")
+cli.command("train", help="Train one arm of a study (GRPO on its dosed task mix).")(train.train_command)
 cli.add_typer(evals.app, name="evals", help="The benchmark battery registry.")
 cli.command("eval", help="Run benchmarks on a model.")(evals.eval_command)
 cli.add_typer(persist.app, name="persist", help="Persistence suite: attacks, harmful fine-tuning, steerability.")

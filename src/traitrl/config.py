@@ -1,0 +1,80 @@
+"""StudyConfig: one YAML file drives a whole study (data → train arms → evals → persist → compare → report)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from traitrl.data.scenario import Domain, Trait
+from traitrl.train.config import TrainConfig
+
+
+class ArmConfig(BaseModel):
+    """One trained arm. The compute-matched baseline is an arm with `dose: 0`."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    dose: float = Field(0.05, ge=0.0, le=1.0, description="Share of RL prompts given to trait data (paper: 0.05).")
+    method: Literal["trait", "constitution"] = Field("trait", description="How the dosed share is trained.")
+    domains: list[Domain] | None = Field(None, description="Keep only trait scenarios from these domains.")
+    exclude_domains: list[Domain] | None = Field(None, description="Drop trait scenarios from these domains.")
+    traits: list[Trait] | None = Field(None, description="Keep only these traits; None keeps all.")
+    seed: int | None = Field(None, description="Training seed; None uses the study seed.")
+
+
+class DataConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bank_seed: int = Field(0, description="Seed of the parametric scenario generators.")
+    n_tasks: int = Field(4000, ge=1, description="Size of the regular verifiable-task pool.")
+    task_seed: int = Field(0, description="Seed of the regular task generators and of the task order.")
+
+
+class EvalConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    suite: str | list[str] = Field("all", description="'all', a category, a benchmark name, or a list of them.")
+    limit: int | None = Field(40, ge=1, description="Items per benchmark (seeded sample); None = all items.")
+    batch_size: int = Field(16, ge=1)
+    include_base: bool = Field(True, description="Also evaluate the untrained base model.")
+
+
+class ReportConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    n_boot: int = Field(2000, ge=100, description="Paired-bootstrap resamples per benchmark.")
+
+
+class StudyConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = "study"
+    model: str = Field("smollm2-135m-instruct", description="Built-in name, local HF folder, or hub id.")
+    seed: int = 0
+    benchmark_dir: str | None = Field(None, description="Benchmark data folder (else $TRAITRL_BENCHMARK_DIR).")
+    reference_arm: str = Field("baseline", description="The compute-matched baseline every arm is compared with.")
+    arms: list[ArmConfig] = Field(default_factory=lambda: [ArmConfig(name="baseline", dose=0.0),
+                                                           ArmConfig(name="trait", dose=0.05)])
+    data: DataConfig = Field(default_factory=DataConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    eval: EvalConfig = Field(default_factory=EvalConfig)
+    judge: dict[str, Any] | None = Field(None, description="Evaluation judge (OpenAI-compatible); None = offline.")
+    train_judge: dict[str, Any] | None = Field(None, description="Training judge; must differ from `judge`.")
+    persist: dict[str, Any] | None = Field(None, description="Persistence suite settings; None skips it.")
+    report: ReportConfig = Field(default_factory=ReportConfig)
+
+    @model_validator(mode="after")
+    def _check_arms(self) -> StudyConfig:
+        names = [a.name for a in self.arms]
+        if len(set(names)) != len(names):
+            raise ValueError(f"arm names must be unique, got {names}")
+        if "base" in names:
+            raise ValueError("arm name 'base' is reserved for the untrained model")
+        by_name = {a.name: a for a in self.arms}
+        if self.reference_arm not in by_name:
+            raise ValueError(f"reference_arm {self.reference_arm!r} is not one of the arms {names}")
+        if by_name[self.reference_arm].dose != 0.0:
+            raise ValueError(f"reference_arm {self.reference_arm!r} must have dose 0 (the compute-matched baseline)")
+        if self.judge and self.train_judge and self.judge == self.train_judge:
+            raise ValueError("`train_judge` equals `judge`: training must never use the evaluation judge config")
+        return self
+
+    def arm(self, name: str) -> ArmConfig:
+        return next(a for a in self.arms if a.name == name)

@@ -1,0 +1,161 @@
+"""The whole study: data → train every arm → evaluate base and arms → persistence → compare → report.
+
+Each stage writes its own folder and is skipped when its output is complete, so re-running a killed study resumes
+(training resumes from its last checkpoint). Layout of DIR:
+    manifest.json            resolved config, versions, seeds, git sha
+    data/bank.jsonl          the trait scenario bank used by every arm
+    arms/<arm>/mix.jsonl     the ordered training rows of that arm
+    arms/<arm>/train/        checkpoints, final/ (merged model), train_summary.json
+    arms/<arm>/evals/        per-benchmark records; arms/base/evals for the untrained model
+    persist/                 persistence suite results (if configured)
+    report.{json,html,md}
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+
+from traitrl._util.errors import ConfigError
+from traitrl._util.io import read_json, read_jsonl, write_json_atomic, write_jsonl_atomic
+from traitrl._util.manifest import write_manifest
+from traitrl._util.seed import seed_everything
+from traitrl.config import ArmConfig, StudyConfig
+
+console = Console(stderr=True)
+BASE_ARM = "base"
+
+
+def compute_budgets(config: StudyConfig) -> dict[str, dict[str, int]]:
+    return {arm.name: config.train.compute_budget() for arm in config.arms}
+
+
+def assert_compute_matched(budgets: dict[str, dict[str, int]]) -> None:
+    """Every arm must get the same optimizer steps, prompts, generations and token budget as the baseline."""
+    keys = ("optimizer_steps", "prompts_per_step", "num_generations", "max_completion_tokens")
+    reference_name, reference = next(iter(budgets.items()))
+    for name, budget in budgets.items():
+        mismatched = {k: (reference[k], budget[k]) for k in keys if budget[k] != reference[k]}
+        if mismatched:
+            raise ConfigError(f"arm {name!r} is not compute-matched with {reference_name!r}: {mismatched}")
+
+
+def _check_resumable(out: Path, config: StudyConfig) -> None:
+    manifest = out / "manifest.json"
+    if manifest.is_file():
+        previous = read_json(manifest).get("config")
+        if previous is not None and previous != config.model_dump(mode="json"):
+            raise ConfigError(f"{out} holds a study with a different config; use a new --out or remove it")
+
+
+def build_bank_file(config: StudyConfig, out: Path) -> Path:
+    from traitrl.data.bank import build_bank, write_bank
+
+    path = out / "data" / "bank.jsonl"
+    if not path.is_file():
+        write_bank(build_bank(seed=config.data.bank_seed), path)
+    return path
+
+
+def build_arm_mix(config: StudyConfig, arm: ArmConfig, bank_path: Path, arm_dir: Path) -> list[dict]:
+    from traitrl.data.bank import read_bank, select
+    from traitrl.data.mix import mix_dose, mix_summary
+    from traitrl.data.tasks import generate_tasks
+
+    path = arm_dir / "mix.jsonl"
+    if path.is_file():
+        return read_jsonl(path)
+    scenarios = select(read_bank(bank_path), traits=arm.traits, domains=arm.domains,
+                       exclude_domains=arm.exclude_domains) if arm.dose > 0 else []
+    tasks = generate_tasks(config.data.n_tasks, seed=config.data.task_seed)
+    rows = mix_dose(tasks, scenarios, config.train.steps, config.train.prompts_per_step, arm.dose,
+                    seed=config.data.task_seed)
+    write_json_atomic(arm_dir / "mix_summary.json", mix_summary(rows))
+    write_jsonl_atomic(path, rows)
+    return rows
+
+
+def reward_functions(config: StudyConfig) -> list:
+    from traitrl.rewards import trait_reward
+    from traitrl.rewards.tasks import task_reward
+
+    judge = None
+    if config.train_judge:
+        from traitrl._util.judge import JudgeConfig
+
+        judge = JudgeConfig.model_validate(config.train_judge)
+    return [task_reward(), trait_reward(judge=judge)]
+
+
+def train_arm(config: StudyConfig, arm: ArmConfig, rows: list[dict], arm_dir: Path, resume: bool) -> Path:
+    if arm.method == "constitution":
+        from traitrl.train.constitution import train_constitution_arm
+
+        return train_constitution_arm(config, arm, rows, arm_dir / "train", resume=resume)
+    from traitrl.train.grpo import train_grpo
+
+    seed = config.seed if arm.seed is None else arm.seed
+    seed_everything(seed)
+    return train_grpo(config.model, rows, reward_functions(config), config.train, arm_dir / "train", seed=seed,
+                      resume=resume)
+
+
+def evaluate(config: StudyConfig, model: str, label: str, out_dir: Path) -> None:
+    from traitrl.evals.run import run_benchmarks
+
+    run_benchmarks(model, config.eval.suite, out_dir, data_dir=config.benchmark_dir, limit=config.eval.limit,
+                   batch_size=config.eval.batch_size, seed=config.seed, label=label)
+
+
+def run_study(config: StudyConfig, out: str | Path, resume: bool = True) -> dict[str, Path]:
+    """Run (or resume) every stage; return the report files."""
+    out = Path(out)
+    if resume:
+        _check_resumable(out, config)
+    budgets = compute_budgets(config)
+    assert_compute_matched(budgets)
+    write_manifest(out, config.model_dump(mode="json"), {"study": config.seed, **{
+        a.name: config.seed if a.seed is None else a.seed for a in config.arms}}, stage="study")
+    write_json_atomic(out / "compute_budget.json", budgets)
+
+    console.rule("[bold]data")
+    bank_path = build_bank_file(config, out)
+    models = {}
+    for arm in config.arms:
+        arm_dir = out / "arms" / arm.name
+        rows = build_arm_mix(config, arm, bank_path, arm_dir)
+        console.rule(f"[bold]train · {arm.name} (dose {arm.dose:.0%}, {arm.method})")
+        models[arm.name] = train_arm(config, arm, rows, arm_dir, resume)
+
+    console.rule("[bold]evals")
+    if config.eval.include_base:
+        evaluate(config, config.model, BASE_ARM, out / "arms" / BASE_ARM / "evals")
+    for name, model_dir in models.items():
+        evaluate(config, str(model_dir), name, out / "arms" / name / "evals")
+
+    sections = {}
+    if config.persist is not None:
+        console.rule("[bold]persistence")
+        from traitrl.persist import run_persistence
+
+        sections["persistence"] = run_persistence(
+            models[config.reference_arm], {n: m for n, m in models.items() if n != config.reference_arm},
+            config.persist, out / "persist", data_dir=config.benchmark_dir, seed=config.seed)
+
+    console.rule("[bold]compare and report")
+    return compare_and_report(config, out, sections)
+
+
+def compare_and_report(config: StudyConfig, out: Path, sections: dict) -> dict[str, Path]:
+    from traitrl.report import write_report
+    from traitrl.stats import compare_runs
+
+    arm_dirs = {a.name: [out / "arms" / a.name / "evals"] for a in config.arms if a.name != config.reference_arm}
+    if config.eval.include_base:
+        arm_dirs[BASE_ARM] = [out / "arms" / BASE_ARM / "evals"]
+    comparison = compare_runs(out / "arms" / config.reference_arm / "evals", arm_dirs, seed=config.seed,
+                              n_boot=config.report.n_boot)
+    sections = {**sections, "compute_budget": json.loads((out / "compute_budget.json").read_text())}
+    return write_report(comparison, out, sections=sections)

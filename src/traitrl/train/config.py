@@ -1,0 +1,63 @@
+"""TrainConfig: the GRPO settings every arm of a study shares (that sharing is what makes arms compute-matched)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class LoraSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    r: int = Field(16, ge=1, description="LoRA rank.")
+    alpha: int = Field(32, ge=1, description="LoRA alpha (scale = alpha / r).")
+    dropout: float = Field(0.0, ge=0.0, lt=1.0)
+    target_modules: str | list[str] = Field("all-linear", description="PEFT target modules.")
+
+
+class TrainConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    steps: int = Field(30, ge=1, description="Optimizer steps (one generation batch per step).")
+    prompts_per_step: int = Field(4, ge=1, description="Distinct prompts per step (P).")
+    num_generations: int = Field(4, ge=2, description="Completions per prompt (G), the GRPO group size.")
+    max_completion_tokens: int = Field(64, ge=1, description="Generation cap per completion.")
+    lr: float = Field(5e-5, gt=0, description="Learning rate (AdamW).")
+    temperature: float = Field(1.0, gt=0, description="Sampling temperature for rollouts.")
+    beta: float = Field(0.0, ge=0, description="KL coefficient; 0 skips the reference model (TRL default).")
+    lora: LoraSettings | None = Field(default_factory=LoraSettings, description="None = full fine-tuning.")
+    dtype: Literal["float32", "bfloat16"] = Field(
+        "float32", description="Master-weight dtype. Keep float32 on CPU: pure-bf16 steps barely move the loss.")
+    gradient_checkpointing: bool = Field(
+        False, description="Recompute activations in backward; saves memory, costs ~30 % time (off for small CPU runs).")
+    save_steps: int = Field(10, ge=1, description="Checkpoint every N steps (resume continues from the last).")
+    logging_steps: int = Field(1, ge=1)
+    rollout_engine: Literal["trl", "fast"] = Field(
+        "fast", description="'fast' = traitrl's batched CPU rollout (train.rollout); 'trl' = TRL's generate.")
+    use_vllm: bool = Field(False, description="GPU only: vLLM rollouts through TRL.")
+    vllm_mode: Literal["colocate", "server"] = "colocate"
+    vllm_server_base_url: str | None = None
+    reward_weights: dict[str, float] = Field(
+        default_factory=lambda: {"task_reward": 1.0, "trait_reward": 1.0},
+        description="Weight per reward function; each row is scored by exactly one (the others return None).")
+    trl_overrides: dict[str, Any] = Field(default_factory=dict, description="Extra GRPOConfig fields, passed as-is.")
+
+    @model_validator(mode="after")
+    def _check(self) -> TrainConfig:
+        if self.use_vllm and self.rollout_engine == "fast":
+            raise ValueError("`use_vllm: true` replaces the generation backend: set `rollout_engine: trl` with it "
+                             "('fast' is traitrl's CPU rollout path)")
+        if self.vllm_mode == "server" and self.use_vllm and not self.vllm_server_base_url:
+            raise ValueError("vllm_mode 'server' needs `vllm_server_base_url` (start it with `trl vllm-serve`)")
+        return self
+
+    def compute_budget(self, sft_steps: int = 0) -> dict[str, int]:
+        """What compute matching compares across arms; SFT steps (constitution arm) count as optimizer steps."""
+        return {
+            "optimizer_steps": self.steps,
+            "sft_steps_within_budget": sft_steps,
+            "prompts_per_step": self.prompts_per_step,
+            "num_generations": self.num_generations,
+            "max_completion_tokens": self.max_completion_tokens,
+            "max_generated_tokens": (self.steps - sft_steps) * self.prompts_per_step * self.num_generations
+            * self.max_completion_tokens,
+        }

@@ -1,0 +1,123 @@
+"""GRPO on a dosed task mix through TRL. The only module that imports trl's GRPO trainer.
+
+Departures from the paper: rewards come from offline graders (or a configured judge) rather than OpenAI's internal
+graders, and the default scale is a 135M model with LoRA on CPU. Run: `traitrl train CONFIG --arm trait --out DIR`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from traitrl._util.io import write_json_atomic, write_jsonl_atomic
+from traitrl.rewards.registry import Grader
+from traitrl.train.config import TrainConfig
+from traitrl.train.model import load_model, load_tokenizer
+
+FINAL_DIR = "final"
+SUMMARY_FILE = "train_summary.json"
+
+
+def build_grpo_config(cfg: TrainConfig, output_dir: Path, seed: int, reward_names: list[str]):
+    """Map TrainConfig onto TRL's GRPOConfig: one generation batch of P prompts × G completions per optimizer step."""
+    import torch
+    from trl import GRPOConfig
+
+    on_gpu = torch.cuda.is_available()
+    args = dict(
+        output_dir=str(output_dir),
+        max_steps=cfg.steps,
+        per_device_train_batch_size=cfg.prompts_per_step * cfg.num_generations,
+        gradient_accumulation_steps=1,
+        num_generations=cfg.num_generations,
+        max_completion_length=cfg.max_completion_tokens,
+        learning_rate=cfg.lr,
+        temperature=cfg.temperature,
+        beta=cfg.beta,
+        # The mix is already ordered step by step (data.mix); shuffling would break the per-step dose.
+        shuffle_dataset=False,
+        gradient_checkpointing=cfg.gradient_checkpointing,
+        save_strategy="steps",
+        save_steps=cfg.save_steps,
+        save_total_limit=2,
+        logging_steps=cfg.logging_steps,
+        report_to=[],
+        seed=seed,
+        data_seed=seed,
+        bf16=on_gpu and cfg.dtype == "bfloat16",
+        use_cpu=not on_gpu,
+        remove_unused_columns=False,
+        dataloader_num_workers=0,
+        reward_weights=[cfg.reward_weights.get(name, 1.0) for name in reward_names],
+        use_vllm=cfg.use_vllm,
+        vllm_mode=cfg.vllm_mode,
+        **({"vllm_server_base_url": cfg.vllm_server_base_url} if cfg.vllm_server_base_url else {}),
+    )
+    args.update(cfg.trl_overrides)
+    return GRPOConfig(**args)
+
+
+def last_checkpoint(output_dir: Path) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return get_last_checkpoint(str(output_dir)) if output_dir.is_dir() else None
+
+
+def train_grpo(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: TrainConfig, output_dir: str | Path,
+               seed: int = 0, resume: bool = True) -> Path:
+    """Train one arm; return the folder of the final (LoRA-merged) model. Skips work already finished."""
+    from datasets import Dataset
+    from peft import LoraConfig
+    from trl import GRPOTrainer
+
+    output_dir = Path(output_dir)
+    final = output_dir / FINAL_DIR
+    if (output_dir / SUMMARY_FILE).is_file() and (final / "config.json").is_file():
+        return final
+    tokenizer = load_tokenizer(model)
+    policy = load_model(model, dtype=cfg.dtype)
+    peft_config = None
+    if cfg.lora is not None:
+        peft_config = LoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
+                                 target_modules=cfg.lora.target_modules, task_type="CAUSAL_LM")
+    names = [f.__name__ for f in reward_funcs]
+    rollout_func = None
+    if cfg.rollout_engine == "fast":
+        from traitrl.train.rollout import make_rollout_func
+
+        rollout_func = make_rollout_func(tokenizer, cfg)
+    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
+    trainer = GRPOTrainer(
+        model=policy, reward_funcs=reward_funcs, args=build_grpo_config(cfg, output_dir, seed, names),
+        train_dataset=Dataset.from_list(rows), processing_class=tokenizer, peft_config=peft_config,
+        rollout_func=rollout_func,
+    )
+    checkpoint = last_checkpoint(output_dir) if resume else None
+    started = time.time()
+    trainer.train(resume_from_checkpoint=checkpoint)
+    seconds = time.time() - started
+    trained = trainer.model
+    if cfg.lora is not None:
+        trained = trained.merge_and_unload()
+    trained.save_pretrained(final, safe_serialization=True)
+    tokenizer.save_pretrained(final)
+    history = trainer.state.log_history
+    write_jsonl_atomic(output_dir / "metrics.jsonl", history)
+    write_json_atomic(output_dir / SUMMARY_FILE, {
+        "steps": trainer.state.global_step, "seconds_this_session": seconds, "resumed_from": checkpoint,
+        "generated_tokens": sum_generated_tokens(history, cfg), "reward_functions": names,
+        "final_model": str(final),
+    })
+    return final
+
+
+def sum_generated_tokens(history: list[dict], cfg: TrainConfig) -> int:
+    """Completion tokens actually generated, from TRL's per-step mean completion length."""
+    per_step = cfg.prompts_per_step * cfg.num_generations
+    return int(round(sum(h.get("completions/mean_length", 0.0) * per_step for h in history)))
+
+
+def read_train_summary(output_dir: str | Path) -> dict:
+    return json.loads((Path(output_dir) / SUMMARY_FILE).read_text())

@@ -1,0 +1,39 @@
+import pytest
+
+from helpers import tiny_model_dir
+from traitrl._util.errors import ModelError
+from traitrl.train.model import BUILTIN_MODELS, load_model, prepare_builtin, resolve_model
+
+
+def test_unknown_model_name_is_one_clear_error():
+    with pytest.raises(ModelError, match="unknown model 'no-such-model'"):
+        resolve_model("no-such-model")
+
+
+def test_folder_without_config_is_refused(tmp_path):
+    with pytest.raises(ModelError, match="no config.json"):
+        resolve_model(str(tmp_path))
+
+
+def test_hub_ids_pass_through_untouched():
+    assert resolve_model("Qwen/Qwen2.5-1.5B-Instruct") == "Qwen/Qwen2.5-1.5B-Instruct"
+
+
+def test_prepare_is_idempotent_and_verified(tmp_path):
+    folder = prepare_builtin("smollm2-135m-instruct")
+    stamp = (folder / "model.safetensors").stat().st_mtime_ns
+    assert prepare_builtin("smollm2-135m-instruct") == folder
+    assert (folder / "model.safetensors").stat().st_mtime_ns == stamp  # second call verified, did not rebuild
+    model = load_model("smollm2-135m-instruct")
+    assert not getattr(model, "is_quantized", False)
+    assert getattr(model.config, "quantization_config", None) is None
+    assert "smollm2-135m-instruct" in BUILTIN_MODELS
+
+
+def test_tiny_model_uses_the_real_tokenizer():
+    from transformers import AutoTokenizer
+
+    folder = tiny_model_dir()
+    tok = AutoTokenizer.from_pretrained(folder)
+    assert tok.chat_template and len(tok) == 49152
+    assert sum(p.numel() for p in load_model(str(folder)).parameters()) < 5_000_000
