@@ -48,6 +48,7 @@ class StudyConfig(BaseModel):
     name: str = "study"
     model: str = Field("smollm2-135m-instruct", description="Built-in name, local HF folder, or hub id.")
     seed: int = 0
+    threads: int = Field(2, ge=1, description="torch CPU threads per arm (also the CPUs a Ray task declares).")
     benchmark_dir: str | None = Field(None, description="Benchmark data folder (else $TRAITRL_BENCHMARK_DIR).")
     reference_arm: str = Field("baseline", description="The compute-matched baseline every arm is compared with.")
     arms: list[ArmConfig] = Field(default_factory=lambda: [ArmConfig(name="baseline", dose=0.0),

@@ -96,10 +96,12 @@ def train_arm(config: StudyConfig, arm: ArmConfig, rows: list[dict], arm_dir: Pa
         return train_constitution_arm(config, arm, rows, arm_dir / "train", resume=resume)
     from traitrl.train.grpo import train_grpo
 
-    seed = config.seed if arm.seed is None else arm.seed
-    seed_everything(seed)
-    return train_grpo(config.model, rows, reward_functions(config), config.train, arm_dir / "train", seed=seed,
-                      resume=resume)
+    return train_grpo(config.model, rows, reward_functions(config), config.train, arm_dir / "train",
+                      seed=arm_seed(config, arm), resume=resume)
+
+
+def arm_seed(config: StudyConfig, arm: ArmConfig) -> int:
+    return config.seed if arm.seed is None else arm.seed
 
 
 def evaluate(config: StudyConfig, model: str, label: str, out_dir: Path) -> None:
@@ -109,31 +111,57 @@ def evaluate(config: StudyConfig, model: str, label: str, out_dir: Path) -> None
                    batch_size=config.eval.batch_size, seed=config.seed, label=label)
 
 
-def run_study(config: StudyConfig, out: str | Path, resume: bool = True) -> dict[str, Path]:
+def run_arm(config: StudyConfig, name: str, out: Path, resume: bool = True) -> Path:
+    """Mix, train and evaluate one arm in DIR/arms/<name>/ (a self-contained run directory); return its model."""
+    import torch
+
+    torch.set_num_threads(config.threads)
+    arm = config.arm(name)
+    arm_dir = out / "arms" / name
+    seed = arm_seed(config, arm)
+    write_manifest(arm_dir, {"study": config.model_dump(mode="json"), "arm": arm.model_dump(mode="json")},
+                   {"train": seed, "eval": config.seed}, stage="arm")
+    seed_everything(seed)
+    rows = build_arm_mix(config, arm, out / "data" / "bank.jsonl", arm_dir)
+    console.rule(f"[bold]train · {name} (dose {arm.dose:.0%}, {arm.method})")
+    model_dir = train_arm(config, arm, rows, arm_dir, resume)
+    console.rule(f"[bold]evals · {name}")
+    evaluate(config, str(model_dir), name, arm_dir / "evals")
+    return model_dir
+
+
+def run_arms(config: StudyConfig, out: Path, resume: bool, ray_address: str | None, use_ray: bool) -> dict[str, Path]:
+    names = [a.name for a in config.arms]
+    if not use_ray:
+        return {name: run_arm(config, name, out, resume) for name in names}
+    import ray
+    import torch
+
+    ray.init(address=ray_address, ignore_reinit_error=True, include_dashboard=False, log_to_driver=True)
+    # One task per arm; declaring the threads as CPUs keeps Ray from oversubscribing a small machine.
+    remote_arm = ray.remote(num_cpus=config.threads, num_gpus=1 if torch.cuda.is_available() else 0)(run_arm)
+    paths = ray.get([remote_arm.remote(config, name, out.resolve(), resume) for name in names])
+    return dict(zip(names, paths, strict=True))
+
+
+def run_study(config: StudyConfig, out: str | Path, resume: bool = True, use_ray: bool = False,
+              ray_address: str | None = None) -> dict[str, Path]:
     """Run (or resume) every stage; return the report files."""
     out = Path(out)
     if resume:
         _check_resumable(out, config)
     budgets = compute_budgets(config)
     assert_compute_matched(budgets)
-    write_manifest(out, config.model_dump(mode="json"), {"study": config.seed, **{
-        a.name: config.seed if a.seed is None else a.seed for a in config.arms}}, stage="study")
+    write_manifest(out, config.model_dump(mode="json"),
+                   {"study": config.seed, **{a.name: arm_seed(config, a) for a in config.arms}}, stage="study")
     write_json_atomic(out / "compute_budget.json", budgets)
 
     console.rule("[bold]data")
-    bank_path = build_bank_file(config, out)
-    models = {}
-    for arm in config.arms:
-        arm_dir = out / "arms" / arm.name
-        rows = build_arm_mix(config, arm, bank_path, arm_dir)
-        console.rule(f"[bold]train · {arm.name} (dose {arm.dose:.0%}, {arm.method})")
-        models[arm.name] = train_arm(config, arm, rows, arm_dir, resume)
-
-    console.rule("[bold]evals")
+    build_bank_file(config, out)
     if config.eval.include_base:
+        console.rule("[bold]evals · base model")
         evaluate(config, config.model, BASE_ARM, out / "arms" / BASE_ARM / "evals")
-    for name, model_dir in models.items():
-        evaluate(config, str(model_dir), name, out / "arms" / name / "evals")
+    models = run_arms(config, out, resume, ray_address, use_ray)
 
     sections = {}
     if config.persist is not None:

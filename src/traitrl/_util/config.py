@@ -48,13 +48,27 @@ def load_yaml(path: str | Path) -> dict:
     return data
 
 
-def load_config(model: type[M], path: str | Path, overrides: dict | None = None) -> M:
-    """Defaults, then YAML, then `overrides` (CLI flags), validated once."""
-    data = load_yaml(path)
+def parse_overrides(pairs: list[str] | None) -> dict:
+    """`["train.steps=10", "seed=1"]` → {"train.steps": 10, "seed": 1}; values are parsed as YAML scalars."""
+    overrides = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set expects key=value (dotted keys allowed, e.g. train.steps=10), got {pair!r}")
+        overrides[key.strip()] = yaml.safe_load(value)
+    return overrides
+
+
+def apply_overrides(data: dict, overrides: dict | None) -> dict:
     for dotted, value in (overrides or {}).items():
         node = data
         *parents, leaf = dotted.split(".")
         for p in parents:
             node = node.setdefault(p, {})
         node[leaf] = value
-    return validate_config(model, data, source=str(path))
+    return data
+
+
+def load_config(model: type[M], path: str | Path, overrides: dict | None = None) -> M:
+    """Defaults, then YAML, then `overrides` (CLI flags), validated once."""
+    return validate_config(model, apply_overrides(load_yaml(path), overrides), source=str(path))

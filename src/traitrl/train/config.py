@@ -26,7 +26,9 @@ class TrainConfig(BaseModel):
     beta: float = Field(0.0, ge=0, description="KL coefficient; 0 skips the reference model (TRL default).")
     lora: LoraSettings | None = Field(default_factory=LoraSettings, description="None = full fine-tuning.")
     dtype: Literal["float32", "bfloat16"] = Field(
-        "float32", description="Master-weight dtype. Keep float32 on CPU: pure-bf16 steps barely move the loss.")
+        "float32", description="Master-weight dtype. Keep float32: pure-bf16 steps barely move the loss.")
+    mixed_precision: Literal["no", "bf16"] = Field(
+        "no", description="bf16 autocast over fp32 master weights (GPU); 'no' on CPU.")
     gradient_checkpointing: bool = Field(
         False, description="Recompute activations in backward; saves memory, costs ~30 % time (off for small CPU runs).")
     save_steps: int = Field(10, ge=1, description="Checkpoint every N steps (resume continues from the last).")

@@ -46,7 +46,7 @@ def build_grpo_config(cfg: TrainConfig, output_dir: Path, seed: int, reward_name
         report_to=[],
         seed=seed,
         data_seed=seed,
-        bf16=on_gpu and cfg.dtype == "bfloat16",
+        bf16=on_gpu and cfg.mixed_precision == "bf16",
         use_cpu=not on_gpu,
         remove_unused_columns=False,
         dataloader_num_workers=0,
