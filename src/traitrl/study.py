@@ -50,6 +50,15 @@ def _check_resumable(out: Path, config: StudyConfig) -> None:
             raise ConfigError(f"{out} holds a study with a different config; use a new --out or remove it")
 
 
+def _check_inputs(config: StudyConfig) -> None:
+    """Fail before hours of training, not after: the model resolves and the benchmark data is there."""
+    from traitrl.evals.data_dir import benchmark_dir
+    from traitrl.train.model import resolve_model
+
+    resolve_model(config.model)
+    benchmark_dir(config.benchmark_dir)
+
+
 def build_bank_file(config: StudyConfig, out: Path) -> Path:
     from traitrl.data.bank import build_bank, write_bank
 
@@ -150,6 +159,7 @@ def run_study(config: StudyConfig, out: str | Path, resume: bool = True, use_ray
     out = Path(out)
     if resume:
         _check_resumable(out, config)
+    _check_inputs(config)
     budgets = compute_budgets(config)
     assert_compute_matched(budgets)
     write_manifest(out, config.model_dump(mode="json"),

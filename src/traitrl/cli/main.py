@@ -28,5 +28,9 @@ def app() -> None:
     try:
         cli()
     except TraitrlError as e:
-        Console(stderr=True).print(f"error: {e}", style="bold red", highlight=False, markup=False)
+        Console(stderr=True).print(f"error: {e}", style="bold red", highlight=False, markup=False, soft_wrap=True)
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    app()

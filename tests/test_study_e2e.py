@@ -1,0 +1,89 @@
+"""The one real end-to-end study in CI: tiny random-init model, two arms, a few benchmarks, the full report."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from helpers import tiny_model_dir
+
+TINY_STUDY = {
+    "name": "tiny", "seed": 0, "threads": 2,
+    "arms": [{"name": "baseline", "dose": 0.0}, {"name": "trait", "dose": 0.5}],
+    "data": {"n_tasks": 64},
+    "train": {"steps": 2, "prompts_per_step": 2, "num_generations": 2, "max_completion_tokens": 8,
+              "lr": 1e-3, "save_steps": 1, "lora": {"r": 4, "alpha": 8}},
+    "eval": {"suite": ["truthfulqa_mc1", "caa_sycophancy_ab", "corrigible_neutral_hhh", "xstest_safe"],
+             "limit": 6, "batch_size": 8},
+    "report": {"n_boot": 200},
+}
+
+
+def traitrl(*args, check=True):
+    proc = subprocess.run([sys.executable, "-m", "traitrl.cli.main", *args], capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"traitrl {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    root = tmp_path_factory.mktemp("study")
+    config = root / "tiny.yaml"
+    config.write_text(yaml.safe_dump({**TINY_STUDY, "model": str(tiny_model_dir())}))
+    traitrl("run", str(config), "--out", str(root / "run"))
+    return root / "run", config
+
+
+def test_report_has_both_arms_base_and_every_benchmark(study):
+    run, _ = study
+    report = json.loads((run / "report.json").read_text())
+    rows = report["comparison"]["rows"] if "comparison" in report else report["rows"]
+    arms = {r["arm"] for r in rows}
+    assert {"trait", "base"} <= arms
+    trait_rows = {r["benchmark"]: r for r in rows if r["arm"] == "trait"}
+    assert set(trait_rows) == set(TINY_STUDY["eval"]["suite"])
+    for row in trait_rows.values():
+        assert row["ci_low"] <= row["delta_pp"] <= row["ci_high"]
+        assert 0.0 <= row["p_value"] <= 1.0
+    html = (run / "report.html").read_text()
+    assert "<img" in html or "<svg" in html
+    assert (run / "manifest.json").is_file() and (run / "arms" / "trait" / "manifest.json").is_file()
+
+
+def test_arms_are_compute_matched_and_dosed(study):
+    run, _ = study
+    budget = json.loads((run / "compute_budget.json").read_text())
+    assert budget["baseline"] == budget["trait"]
+    baseline = [json.loads(line) for line in (run / "arms" / "baseline" / "mix.jsonl").read_text().splitlines()]
+    trait = [json.loads(line) for line in (run / "arms" / "trait" / "mix.jsonl").read_text().splitlines()]
+    assert len(baseline) == len(trait) == 4
+    assert sum(r["source"] == "trait" for r in baseline) == 0
+    assert sum(r["source"] == "trait" for r in trait) == 2
+
+
+def test_rerun_resumes_instead_of_retraining(study):
+    run, config = study
+    summary = run / "arms" / "trait" / "train" / "train_summary.json"
+    stamp = summary.stat().st_mtime_ns
+    traitrl("run", str(config), "--out", str(run))
+    assert summary.stat().st_mtime_ns == stamp
+
+
+def test_bad_inputs_give_one_clear_error(tmp_path):
+    bad_key = tmp_path / "bad.yaml"
+    bad_key.write_text("train:\n  stepz: 1\n")
+    proc = traitrl("run", str(bad_key), "--out", str(tmp_path / "o"), check=False)
+    assert proc.returncode == 2 and "unknown key `train.stepz`" in proc.stderr and "Traceback" not in proc.stderr
+
+    unknown_model = tmp_path / "model.yaml"
+    unknown_model.write_text("model: no-such-model\n")
+    proc = traitrl("run", str(unknown_model), "--out", str(tmp_path / "o2"), check=False)
+    assert proc.returncode == 2 and "unknown model 'no-such-model'" in proc.stderr and "Traceback" not in proc.stderr
+
+    missing_data = tmp_path / "data.yaml"
+    missing_data.write_text(f"model: {tiny_model_dir()}\nbenchmark_dir: {tmp_path / 'nowhere'}\n")
+    proc = traitrl("run", str(missing_data), "--out", str(tmp_path / "o3"), check=False)
+    assert proc.returncode == 2 and "benchmark data folder not found" in proc.stderr
