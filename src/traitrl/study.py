@@ -22,6 +22,7 @@ from traitrl._util.errors import ConfigError
 from traitrl._util.io import read_json, read_jsonl, write_json_atomic, write_jsonl_atomic
 from traitrl._util.manifest import write_manifest
 from traitrl._util.seed import seed_everything
+from traitrl._util.timing import timed_stage
 from traitrl.config import ArmConfig, StudyConfig
 
 console = Console(stderr=True)
@@ -133,9 +134,11 @@ def run_arm(config: StudyConfig, name: str, out: Path, resume: bool = True) -> P
     seed_everything(seed)
     rows = build_arm_mix(config, arm, out / "data" / "bank.jsonl", arm_dir)
     console.rule(f"[bold]train · {name} (dose {arm.dose:.0%}, {arm.method})")
-    model_dir = train_arm(config, arm, rows, arm_dir, resume)
+    with timed_stage(arm_dir, "train"):
+        model_dir = train_arm(config, arm, rows, arm_dir, resume)
     console.rule(f"[bold]evals · {name}")
-    evaluate(config, str(model_dir), name, arm_dir / "evals")
+    with timed_stage(arm_dir, "eval"):
+        evaluate(config, str(model_dir), name, arm_dir / "evals")
     return model_dir
 
 
@@ -167,23 +170,28 @@ def run_study(config: StudyConfig, out: str | Path, resume: bool = True, use_ray
     write_json_atomic(out / "compute_budget.json", budgets)
 
     console.rule("[bold]data")
-    build_bank_file(config, out)
+    with timed_stage(out, "data"):
+        build_bank_file(config, out)
     if config.eval.include_base:
         console.rule("[bold]evals · base model")
-        evaluate(config, config.model, BASE_ARM, out / "arms" / BASE_ARM / "evals")
-    models = run_arms(config, out, resume, ray_address, use_ray)
+        with timed_stage(out, "eval_base"):
+            evaluate(config, config.model, BASE_ARM, out / "arms" / BASE_ARM / "evals")
+    with timed_stage(out, "arms"):
+        models = run_arms(config, out, resume, ray_address, use_ray)
 
     sections = {}
     if config.persist is not None:
         console.rule("[bold]persistence")
         from traitrl.persist import run_persistence
 
-        sections["persistence"] = run_persistence(
-            models[config.reference_arm], {n: m for n, m in models.items() if n != config.reference_arm},
-            config.persist, out / "persist", data_dir=config.benchmark_dir, seed=config.seed)
+        with timed_stage(out, "persist"):
+            sections["persistence"] = run_persistence(
+                models[config.reference_arm], {n: m for n, m in models.items() if n != config.reference_arm},
+                config.persist, out / "persist", data_dir=config.benchmark_dir, seed=config.seed)
 
     console.rule("[bold]compare and report")
-    return compare_and_report(config, out, sections)
+    with timed_stage(out, "report"):
+        return compare_and_report(config, out, sections)
 
 
 def compare_and_report(config: StudyConfig, out: Path, sections: dict) -> dict[str, Path]:
