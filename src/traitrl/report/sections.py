@@ -1,0 +1,147 @@
+"""Input shapes of the report's optional sections, and of report.json itself.
+
+Dose–response and the transfer matrix are computed from comparisons (stats.sweep); persistence and the method
+side-by-side are produced by other stages and handed to `write_report(sections=...)`. A section renders only when
+its input is given (or, for the two sweep views, computable from the arms' metadata). docs/report.md shows examples.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from traitrl.stats.models import Comparison
+from traitrl.stats.sweep import DoseResponse, TransferMatrix
+
+REPORT_FORMAT_VERSION = 1
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErosionPoint(_Record):
+    step: int = Field(ge=0, description="Harmful-SFT optimizer steps applied so far (0 = before attack).")
+    trait_score: float = Field(description="Mean trait score, 0-1.")
+    trait_ci_low: float | None = None
+    trait_ci_high: float | None = None
+    asr: float = Field(ge=0.0, le=1.0, description="Attack success rate, 0-1 (lower is better).")
+    asr_ci_low: float | None = None
+    asr_ci_high: float | None = None
+
+
+class ErosionCurve(_Record):
+    model: str = Field(description="e.g. 'trait' or 'baseline'.")
+    points: list[ErosionPoint] = Field(min_length=1)
+
+
+class AttackFamilyASR(_Record):
+    model: str
+    family: str = Field(description="Attack family, e.g. 'roleplay', 'prefill', 'many_shot'.")
+    asr: float = Field(ge=0.0, le=1.0)
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n_attacks: int = Field(ge=1)
+
+
+class PressureDrop(_Record):
+    model: str
+    pressure: str = Field(description="Kind of pressure, e.g. 'pushback', 'authority', 'system_prompt'.")
+    score_before: float
+    score_after: float
+    drop: float = Field(description="score_before - score_after (positive = eroded).")
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+
+
+class SelectivePersistence(_Record):
+    model: str
+    index: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+
+class PersistenceSection(_Record):
+    """Persistence suite results for (usually) two models: trait RL and the baseline."""
+
+    trait_metric: str = Field(description="What trait_score measures, shown as the curve's axis label.")
+    curves: list[ErosionCurve] = Field(min_length=1)
+    attack_asr: list[AttackFamilyASR] = Field(default_factory=list)
+    pressure_drops: list[PressureDrop] = Field(default_factory=list)
+    selective_persistence: list[SelectivePersistence] = Field(default_factory=list)
+    selective_persistence_definition: str = Field(
+        "", description="How the index is computed; required when selective_persistence is given.")
+
+    @model_validator(mode="after")
+    def _definition_given(self) -> PersistenceSection:
+        if self.selective_persistence and not self.selective_persistence_definition:
+            raise ValueError("selective_persistence_definition is empty; say how the index is computed")
+        return self
+
+
+class MethodCell(_Record):
+    method: str
+    value: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+
+class MethodRow(_Record):
+    kind: Literal["category", "persistence"]
+    name: str = Field(description="Eval category or persistence metric.")
+    unit: str = Field(description="e.g. 'pp delta vs baseline' or 'ASR'.")
+    higher_is_better: bool
+    cells: list[MethodCell] = Field(min_length=1)
+    winner: str | None = Field(description="Best method on this row; None when tied.")
+    p_value: float | None = Field(None, description="Winner vs runner-up (see MethodComparison.test).")
+    significant: bool = False
+
+
+class MethodComparison(_Record):
+    """Trait RL vs constitution vs baseline, per category and persistence metric."""
+
+    methods: list[str] = Field(min_length=2)
+    test: str = Field(description="How p_value was computed and adjusted, shown under the table.")
+    alpha: float = 0.05
+    rows: list[MethodRow] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_methods(self) -> MethodComparison:
+        for row in self.rows:
+            unknown = {c.method for c in row.cells} - set(self.methods)
+            if row.winner is not None and row.winner not in self.methods:
+                unknown.add(row.winner)
+            if unknown:
+                raise ValueError(f"row {row.name!r} names methods {sorted(unknown)} not in methods {self.methods}")
+        return self
+
+
+class ReportSections(_Record):
+    dose_response: DoseResponse | None = None
+    transfer_matrix: TransferMatrix | None = None
+    persistence: PersistenceSection | None = None
+    methods: MethodComparison | None = None
+
+
+class FigureInfo(_Record):
+    id: str
+    title: str
+    caption: str = Field(description="What is plotted and which uncertainty the intervals carry.")
+
+
+class ReportDocument(_Record):
+    """report.json: every figure and number the HTML shows."""
+
+    format_version: int = REPORT_FORMAT_VERSION
+    traitrl_version: str | None
+    headline: str
+    comparison: Comparison
+    sections: ReportSections
+    figures: list[FigureInfo]
+
+
+def report_schema() -> dict:
+    """JSON schema of report.json; report.schema.json is this, committed (a test keeps them equal)."""
+    return ReportDocument.model_json_schema()

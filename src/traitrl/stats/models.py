@@ -1,0 +1,138 @@
+"""The comparison record: what `compare_runs` returns and report.json embeds; UNCERTAINTY names each level."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+COMPARISON_FORMAT_VERSION = 1
+
+# Written into every Comparison so a reader of report.json knows which variance each interval carries.
+UNCERTAINTY = {
+    "ci": "item-level: 95 % paired bootstrap percentile interval over items (training seeds held fixed)",
+    "p_value": "item-level: exact McNemar (binary scores, one seed) or paired sign-flip permutation test",
+    "p_holm": "Holm-adjusted over the arm's benchmark family (family-wise error rate)",
+    "p_bh": "Benjamini-Hochberg-adjusted over the arm's benchmark family (false discovery rate)",
+    "seed_ci": "across-seed: 95 % Student-t interval of the per-seed deltas (training-seed variance plus each "
+               "seed's evaluation noise, reference held fixed); needs >= 2 seeds",
+    "mean_delta_ci": "item-level: normal interval from the benchmarks' bootstrap standard errors, benchmarks "
+                     "treated as independent; it does not generalize to other benchmarks or training seeds",
+    "counts": "'improved on X of N' counts point estimates (delta > 0); 'significantly better/worse' counts "
+              "Holm-adjusted p < alpha",
+}
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ArmMeta(_Record):
+    """What distinguishes an arm in a sweep; read from `arm.json` in its eval directory, all fields optional."""
+
+    dose_frac: float | None = Field(None, ge=0.0, le=1.0, description="Share of RL prompts that were trait data.")
+    domains: list[str] | None = Field(None, description="Training domains of the trait data; None = all.")
+    method: str | None = Field(None, description="e.g. 'trait_rl', 'constitution', 'baseline'.")
+
+
+class MissingBenchmark(_Record):
+    benchmark: str
+    absent_from: list[str] = Field(description="Eval directories without a record of this benchmark.")
+
+
+class BenchmarkDelta(_Record):
+    """One benchmark, one arm vs the reference. `delta` is signed so positive = better for either direction."""
+
+    benchmark: str
+    category: str
+    metric: str
+    version: int
+    higher_is_better: bool
+    labels: list[str] = Field(default_factory=list)
+    unit: Literal["pp", "points"] = Field(description="pp when every score lies in [0, 1], else the metric's scale.")
+    n_paired: int = Field(description="Items scored without error in the reference and in every seed of the arm.")
+    n_unpaired_reference: int = Field(description="Reference items scored but missing or errored in the arm.")
+    n_unpaired_arm: int = Field(description="Arm items scored (any seed) but missing or errored elsewhere.")
+    n_errors_reference: int
+    n_errors_arm: int = Field(description="Errored items summed over the arm's seeds.")
+    reference_score: float = Field(description="Mean reference score over paired items, metric scale.")
+    arm_score: float = Field(description="Mean arm score over paired items (seeds averaged), metric scale.")
+    delta: float
+    ci_low: float
+    ci_high: float
+    se: float = Field(description="Standard deviation of the bootstrap means (item-level standard error).")
+    test: Literal["mcnemar_exact", "sign_flip"]
+    p_value: float
+    p_holm: float
+    p_bh: float
+    seed_deltas: list[float] = Field(description="Delta of each seed on the same paired items.")
+    seed_ci_low: float | None = None
+    seed_ci_high: float | None = None
+
+
+class CategorySummary(_Record):
+    category: str
+    n_benchmarks: int
+    n_improved: int = Field(description="Point estimate delta > 0.")
+    n_significant_better: int = Field(description="delta > 0 and Holm-adjusted p < alpha.")
+    n_significant_worse: int = Field(description="delta < 0 and Holm-adjusted p < alpha.")
+    mean_delta: float | None = Field(description="Mean delta over the category's pp benchmarks.")
+    mean_delta_ci_low: float | None = None
+    mean_delta_ci_high: float | None = None
+
+
+class CapabilityCheck(_Record):
+    status: Literal["ok", "regression", "not_checked"]
+    n_benchmarks: int
+    n_drops: int = Field(description="Capability benchmarks with point estimate delta < 0.")
+    regressions: list[str] = Field(description="Capability benchmarks with delta < 0 and Holm p < alpha.")
+
+
+class ArmSummary(_Record):
+    n_benchmarks: int
+    n_improved: int
+    n_worse: int
+    n_unchanged: int
+    n_significant_better: int = Field(description="Holm-adjusted, per-arm family.")
+    n_significant_worse: int = Field(description="Holm-adjusted, per-arm family.")
+    n_significant_better_bh: int
+    n_significant_worse_bh: int
+    mean_delta: float | None = Field(description="Mean delta (pp) over the n_in_mean pp benchmarks.")
+    n_in_mean: int
+    mean_delta_ci_low: float | None = None
+    mean_delta_ci_high: float | None = None
+    seed_n_improved: list[int] = Field(description="n_improved computed from each seed's deltas.")
+    seed_mean_deltas: list[float]
+    seed_mean_delta_ci_low: float | None = None
+    seed_mean_delta_ci_high: float | None = None
+    categories: list[CategorySummary]
+    capability: CapabilityCheck
+    headline: str
+
+
+class ArmComparison(_Record):
+    name: str
+    runs: list[str] = Field(description="Eval directories of the arm, one per seed.")
+    meta: ArmMeta
+    deltas: list[BenchmarkDelta]
+    missing: list[MissingBenchmark]
+    summary: ArmSummary
+
+
+class Comparison(_Record):
+    format_version: int = COMPARISON_FORMAT_VERSION
+    reference_name: str
+    reference: str
+    alpha: float
+    n_boot: int
+    n_perm: int
+    seed: int
+    uncertainty: dict[str, str] = Field(default_factory=lambda: dict(UNCERTAINTY))
+    arms: list[ArmComparison]
+    headline: str
+
+    def arm(self, name: str) -> ArmComparison:
+        for arm in self.arms:
+            if arm.name == name:
+                return arm
+        raise KeyError(f"no arm {name!r}; arms: {', '.join(a.name for a in self.arms)}")
