@@ -194,14 +194,39 @@ def run_study(config: StudyConfig, out: str | Path, resume: bool = True, use_ray
         return compare_and_report(config, out, sections)
 
 
+def arm_meta(arm: ArmConfig):
+    from traitrl.data.scenario import Domain
+    from traitrl.stats import ArmMeta
+
+    domains = None
+    if arm.domains or arm.exclude_domains:
+        keep = arm.domains or list(Domain)
+        domains = [d.value for d in keep if d not in (arm.exclude_domains or [])]
+    method = "baseline" if arm.dose == 0 else ("trait_rl" if arm.method == "trait" else arm.method)
+    return ArmMeta(dose_frac=arm.dose, domains=domains, method=method)
+
+
+def seed_group(arm: ArmConfig) -> str:
+    """Arms that differ only in seed form one label in the report ("trait-all-d0.05-s1" → "trait-all-d0.05")."""
+    suffix = f"-s{arm.seed}"
+    return arm.name.removesuffix(suffix) if arm.seed is not None and arm.name.endswith(suffix) else arm.name
+
+
 def compare_and_report(config: StudyConfig, out: Path, sections: dict) -> dict[str, Path]:
     from traitrl.report import write_report
     from traitrl.stats import compare_runs
 
-    arm_dirs = {a.name: [out / "arms" / a.name / "evals"] for a in config.arms if a.name != config.reference_arm}
+    arm_dirs: dict[str, list[Path]] = {}
+    metas = {}
+    for arm in config.arms:
+        if arm.name == config.reference_arm:
+            continue
+        label = seed_group(arm)
+        arm_dirs.setdefault(label, []).append(out / "arms" / arm.name / "evals")
+        metas[label] = arm_meta(arm)
     if config.eval.include_base:
         arm_dirs[BASE_ARM] = [out / "arms" / BASE_ARM / "evals"]
     comparison = compare_runs(out / "arms" / config.reference_arm / "evals", arm_dirs, seed=config.seed,
-                              n_boot=config.report.n_boot)
-    sections = {**sections, "compute_budget": json.loads((out / "compute_budget.json").read_text())}
+                              n_boot=config.report.n_boot, meta=metas, reference_name=config.reference_arm)
+    write_json_atomic(out / "comparison.json", comparison.model_dump(mode="json"))
     return write_report(comparison, out, sections=sections)

@@ -72,7 +72,8 @@ def require_eval_dir(path: Path) -> Path:
 def find_arms(run: str | Path) -> dict[str, list[Path]]:
     """Arm label → eval directories (one per seed) for RUN given to `traitrl compare`.
 
-    RUN is an eval directory (label = folder name, or LABEL=PATH), or a study run directory with `evals/<arm>/`.
+    RUN is an eval directory (label = folder name, or LABEL=PATH), or a study run directory with `arms/<arm>/evals`
+    (written by `traitrl run`) or `evals/<arm>/` (one folder per arm, seeds in subfolders).
     """
     label, sep, path_text = str(run).partition("=")
     if not sep or not label or "/" in label or Path(run).exists():  # '=' inside a path (runs/lr=1e-5) is no label
@@ -80,10 +81,13 @@ def find_arms(run: str | Path) -> dict[str, list[Path]]:
     path = Path(path_text)
     if is_eval_dir(path):
         return {label or path.name: [path]}
+    if (path / "arms").is_dir():  # a `traitrl run` directory: arms/<arm>/evals
+        return {f"{label}{'/' if label else ''}{arm.name}": [arm / "evals"]
+                for arm in sorted((path / "arms").iterdir()) if is_eval_dir(arm / "evals")}
     evals = path / "evals"
     if not evals.is_dir():
         raise DataError(f"{path}: neither an eval directory (<benchmark>.json + .jsonl) nor a study run directory "
-                        "(evals/<arm>/); check the path")
+                        "(arms/<arm>/evals or evals/<arm>/); check the path")
     arms: dict[str, list[Path]] = {}
     for arm_dir in sorted(p for p in evals.iterdir() if p.is_dir()):
         seeds = [arm_dir] if is_eval_dir(arm_dir) else sorted(p for p in arm_dir.iterdir() if is_eval_dir(p))
