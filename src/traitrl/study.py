@@ -229,4 +229,19 @@ def compare_and_report(config: StudyConfig, out: Path, sections: dict) -> dict[s
     comparison = compare_runs(out / "arms" / config.reference_arm / "evals", arm_dirs, seed=config.seed,
                               n_boot=config.report.n_boot, meta=metas, reference_name=config.reference_arm)
     write_json_atomic(out / "comparison.json", comparison.model_dump(mode="json"))
-    return write_report(comparison, out, sections=sections)
+    return write_report(comparison, out, sections={**sections, "compute": compute_section(config, out)})
+
+
+def compute_section(config: StudyConfig, out: Path) -> dict:
+    budgets = read_json(out / "compute_budget.json")
+    arms = []
+    for name, budget in budgets.items():
+        summary = out / "arms" / name / "train" / "train_summary.json"
+        generated = read_json(summary).get("generated_tokens") if summary.is_file() else None
+        arms.append({"arm": name, **budget, "generated_tokens": generated})
+    try:
+        assert_compute_matched(budgets)
+        matched = True
+    except ConfigError:
+        matched = False
+    return {"arms": arms, "matched": matched}

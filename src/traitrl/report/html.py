@@ -11,7 +11,7 @@ from html import escape
 from importlib import resources
 from string import Template
 
-from traitrl.report.sections import ReportDocument
+from traitrl.report.sections import ComputeSection, ReportDocument
 from traitrl.stats.models import BenchmarkDelta, Comparison
 
 
@@ -106,6 +106,23 @@ def _methods_table(doc: ReportDocument) -> str:
             + f'<p class="note">Test: {escape(sec.test)}</p>')
 
 
+def compute_rows(sec: ComputeSection) -> tuple[list[str], list[list[str]]]:
+    headers = ["arm", "optimizer steps", "of which SFT", "prompts/step", "generations", "completion cap",
+               "max generated tokens", "generated tokens"]
+    rows = [[a.arm, str(a.optimizer_steps), str(a.sft_steps_within_budget), str(a.prompts_per_step),
+             str(a.num_generations), str(a.max_completion_tokens), f"{a.max_generated_tokens:,}",
+             "–" if a.generated_tokens is None else f"{a.generated_tokens:,}"] for a in sec.arms]
+    return headers, rows
+
+
+def _compute_table(doc: ReportDocument) -> str:
+    headers, rows = compute_rows(doc.sections.compute)
+    verdict = ("All arms are compute-matched: same optimizer steps, prompts per step, generations and completion "
+               "cap." if doc.sections.compute.matched else "WARNING: the arms are not compute-matched.")
+    return (f'<p class="note">{escape(verdict)}</p>'
+            + _table(headers, [[(c, None) for c in r] for r in rows], text_cols=1))
+
+
 def _notes(comparison: Comparison) -> str:
     items = [f"<li><b>{escape(k)}</b>: {escape(v)}</li>" for k, v in comparison.uncertainty.items()]
     for arm in comparison.arms:
@@ -138,6 +155,8 @@ def render_html(doc: ReportDocument, figures: dict[str, bytes]) -> str:
         body += ["<h2>Persistence</h2>", fig["persistence"], _persistence_tables(doc)]
     if doc.sections.methods:
         body += ["<h2>Method side-by-side</h2>", fig["methods"], _methods_table(doc)]
+    if doc.sections.compute:
+        body += ["<h2>Compute matching</h2>", _compute_table(doc)]
     body += ["<h2>All benchmarks</h2>", '<p class="note">Click a column header to sort. Bold green/red: '
              "significant after Holm adjustment within the arm.</p>", delta_table(comparison), _notes(comparison)]
     template = Template(resources.files("traitrl.report").joinpath("templates/report.html").read_text("utf-8"))

@@ -118,7 +118,26 @@ class MethodComparison(_Record):
         return self
 
 
+class ComputeArm(_Record):
+    arm: str
+    optimizer_steps: int
+    sft_steps_within_budget: int = 0
+    prompts_per_step: int
+    num_generations: int
+    max_completion_tokens: int
+    max_generated_tokens: int = Field(description="Token cap: RL steps × prompts × generations × completion cap.")
+    generated_tokens: int | None = Field(None, description="Completion tokens actually generated in training.")
+
+
+class ComputeSection(_Record):
+    """Compute matching: every arm's training budget, checked equal before training started."""
+
+    arms: list[ComputeArm] = Field(min_length=1)
+    matched: bool = Field(description="Same optimizer steps, prompts, generations and completion cap in every arm.")
+
+
 class ReportSections(_Record):
+    compute: ComputeSection | None = None
     dose_response: DoseResponse | None = None
     transfer_matrix: TransferMatrix | None = None
     persistence: PersistenceSection | None = None
