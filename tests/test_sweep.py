@@ -1,0 +1,88 @@
+"""Sweeps: matrix expansion, compute matching, a CPU mini-sweep with its report sections, and Ray = local."""
+
+import json
+
+import pytest
+import yaml
+
+from helpers import tiny_model_dir
+from traitrl._util.errors import ConfigError
+from traitrl.study import assert_compute_matched, compute_budgets
+from traitrl.sweep import load_sweep_config, run_sweep
+
+TINY = {
+    "seed": 0, "threads": 1,
+    "data": {"n_tasks": 32},
+    "train": {"steps": 2, "prompts_per_step": 2, "num_generations": 2, "max_completion_tokens": 6, "lr": 1e-3,
+              "save_steps": 2, "lora": {"r": 4, "alpha": 8}},
+    "eval": {"suite": ["truthfulqa_mc1", "caa_sycophancy_ab"], "limit": 5, "batch_size": 8, "include_base": False},
+    "report": {"n_boot": 200},
+}
+
+
+def sweep_file(tmp_path, matrix):
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump({**TINY, "model": str(tiny_model_dir()), "matrix": matrix}))
+    return path
+
+
+def test_matrix_expands_to_arms_with_one_baseline_per_seed(tmp_path):
+    config, _ = load_sweep_config(sweep_file(tmp_path, {
+        "doses": [0.05, 0.2], "seeds": [0, 1],
+        "domain_subsets": [{"name": "all"}, {"name": "health-only", "domains": ["health"]}]}))
+    names = [a.name for a in config.arms]
+    assert names[:2] == ["baseline-s0", "baseline-s1"] and len(names) == 2 + 2 * 2 * 2
+    assert "trait-health-only-d0.2-s1" in names and config.reference_arm == "baseline-s0"
+    assert_compute_matched(compute_budgets(config))
+
+
+def test_zero_dose_in_matrix_and_explicit_arms_are_refused(tmp_path):
+    with pytest.raises(ConfigError, match="doses"):
+        load_sweep_config(sweep_file(tmp_path, {"doses": [0.0, 0.1]}))
+    path = tmp_path / "arms.yaml"
+    path.write_text(yaml.safe_dump({"matrix": {"doses": [0.1]}, "arms": [{"name": "x"}]}))
+    with pytest.raises(ConfigError, match="derived from `matrix`"):
+        load_sweep_config(path)
+
+
+def test_mismatched_budgets_fail_the_assertion():
+    budgets = {"baseline": {"optimizer_steps": 10, "prompts_per_step": 4, "num_generations": 4,
+                            "max_completion_tokens": 64},
+               "trait": {"optimizer_steps": 12, "prompts_per_step": 4, "num_generations": 4,
+                         "max_completion_tokens": 64}}
+    with pytest.raises(ConfigError, match="not compute-matched.*optimizer_steps"):
+        assert_compute_matched(budgets)
+
+
+def test_cpu_mini_sweep_renders_dose_and_transfer_sections(tmp_path):
+    path = sweep_file(tmp_path, {"doses": [0.25, 0.5],
+                                 "domain_subsets": [{"name": "all"}, {"name": "health-only", "domains": ["health"]}]})
+    run_sweep(load_sweep_config(path), tmp_path / "run")
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert report["sections"]["dose_response"] is not None
+    assert report["sections"]["transfer_matrix"] is not None
+    assert report["sections"]["compute"]["matched"] is True
+    assert len(report["comparison"]["arms"]) == 4
+    html = (tmp_path / "run" / "report.html").read_text()
+    assert "Dose–response" in html and "Domain transfer" in html
+
+
+def per_arm_scores(run_dir):
+    scores = {}
+    for record in sorted(run_dir.glob("arms/*/evals/*.jsonl")):
+        arm = record.parent.parent.name
+        scores[(arm, record.stem)] = [json.loads(line)["score"] for line in record.read_text().splitlines()]
+    return scores
+
+
+def test_ray_gives_the_same_per_arm_metrics_as_local(tmp_path):
+    pytest.importorskip("ray")
+    path = sweep_file(tmp_path, {"doses": [0.5]})
+    run_sweep(load_sweep_config(path), tmp_path / "local")
+    run_sweep(load_sweep_config(path), tmp_path / "ray", ray=True)
+    local, on_ray = per_arm_scores(tmp_path / "local"), per_arm_scores(tmp_path / "ray")
+    assert local and local == on_ray
+    for arm in ("baseline-s0", "trait-all-d0.5-s0"):
+        metrics = [json.loads((tmp_path / r / "arms" / arm / "train" / "metrics.jsonl").read_text().splitlines()[0])
+                   for r in ("local", "ray")]
+        assert metrics[0]["loss"] == metrics[1]["loss"] and metrics[0]["reward"] == metrics[1]["reward"]
