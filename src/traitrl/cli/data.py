@@ -1,3 +1,115 @@
+"""`traitrl data`: build, count, show and contamination-check the trait scenario bank."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from traitrl.data import bank
+from traitrl.data.contamination import check_contamination
+from traitrl.data.scenario import Scenario
+from traitrl.evals.data_dir import benchmark_dir
 
 app = typer.Typer(no_args_is_help=True)
+console = Console()
+
+BANK_HELP = "Bank JSONL to read; omit to build the default bank in memory from --seed."
+
+
+def split_names(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def load_or_build(path: Path | None, seed: int) -> list[Scenario]:
+    return bank.read_bank(path) if path else bank.build_bank(seed)
+
+
+@app.command("build")
+def build(out: Path = typer.Option(bank.DEFAULT_BANK_PATH, help="Where to write the bank (JSONL)."),
+          seed: int = typer.Option(0, help="Generator seed; the same seed gives the same bank."),
+          traits: str = typer.Option(None, help="Comma-separated traits to keep (default all)."),
+          domains: str = typer.Option(None, help="Comma-separated domains to keep, e.g. health."),
+          exclude_domains: str = typer.Option(None, help="Comma-separated domains to drop, e.g. health,science."),
+          ) -> None:
+    """Generate the bank (parametric + hand-written), optionally subset it, and write it as JSONL."""
+    scenarios = bank.select(bank.build_bank(seed), split_names(traits), split_names(domains),
+                            split_names(exclude_domains))
+    path = bank.write_bank(scenarios, out)
+    console.print(f"{len(scenarios)} scenarios → {path}")
+
+
+@app.command("stats")
+def stats(path: Path = typer.Argument(None, help=BANK_HELP), seed: int = 0,
+          as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON.")) -> None:
+    """Counts per trait × domain, with totals and sources."""
+    counts = bank.bank_stats(load_or_build(path, seed))
+    if as_json:
+        print(json.dumps(counts, indent=2))
+        return
+    domains = list(counts["by_domain"])
+    table = Table("trait", *domains, "total", title=f"{counts['total']} scenarios")
+    for trait, row in counts["by_trait_domain"].items():
+        table.add_row(trait, *(str(row[d]) for d in domains), str(counts["by_trait"][trait]))
+    table.add_row("total", *(str(counts["by_domain"][d]) for d in domains), str(counts["total"]), style="bold")
+    # Piped output defaults to 80 columns, which truncates the trait and domain names.
+    (console if console.is_terminal else Console(width=110)).print(table)
+    console.print(f"sources: {counts['by_source']}; multi-turn: {counts['multi_turn']}; "
+                  f"smallest cell: {counts['min_cell']}; empty cells: {counts['empty_cells'] or 'none'}")
+
+
+@app.command("show")
+def show(path: Path = typer.Argument(None, help=BANK_HELP), seed: int = 0,
+         trait: str = typer.Option(None, help="Only this trait."),
+         domain: str = typer.Option(None, help="Only this domain."),
+         scenario_id: str = typer.Option(None, "--id", help="Show the scenario with this id."),
+         n: int = typer.Option(3, "-n", help="How many scenarios to show."),
+         as_json: bool = typer.Option(False, "--json", help="Print raw JSON records.")) -> None:
+    """Print example scenarios: the conversation, the rubric and the reference responses."""
+    scenarios = bank.select(load_or_build(path, seed), split_names(trait), split_names(domain))
+    if scenario_id:
+        scenarios = [s for s in scenarios if s.id == scenario_id]
+        if not scenarios:
+            raise typer.BadParameter(f"no scenario with id {scenario_id!r}", param_hint="--id")
+    for s in scenarios[:n]:
+        if as_json:
+            print(s.model_dump_json())
+            continue
+        console.rule(f"{s.id}  [{s.trait} × {s.domain}, {s.source}]", style="cyan")
+        for turn in s.turns:
+            console.print(f"[bold]{turn.role}:[/bold] {turn.content}", highlight=False)
+        for c in s.rubric.criteria:
+            console.print(f"  {c.weight:+.1f} {c.description}" + (f"  ({c.check})" if c.check else ""), highlight=False)
+        console.print(f"[green]good:[/green] {s.rubric.good_response}", highlight=False)
+        for failure in s.rubric.failure_responses:
+            console.print(f"[red]failure:[/red] {failure}", highlight=False)
+
+
+@app.command("check-contamination")
+def check_contamination_command(
+        path: Path = typer.Argument(None, help=BANK_HELP), seed: int = 0,
+        data_dir: Path = typer.Option(
+            None, help="Benchmark data folder (default: $TRAITRL_BENCHMARK_DIR, else ../shared/benchmarks)."),
+        n: int = typer.Option(13, help="Word n-gram length."),
+        as_json: bool = typer.Option(False, "--json", help="Print the result as JSON.")) -> None:
+    """Word n-gram overlap between every scenario and every benchmark file; exits 1 if there is any hit."""
+    folder = benchmark_dir(data_dir)
+    scenarios = load_or_build(path, seed)
+    start = time.perf_counter()
+    hits = check_contamination(scenarios, folder, n=n)
+    elapsed_s = round(time.perf_counter() - start, 2)
+    if as_json:
+        print(json.dumps({"n": n, "data_dir": str(folder), "n_scenarios": len(scenarios), "n_hits": len(hits),
+                          "elapsed_s": elapsed_s, "hits": hits}, indent=2))
+    else:
+        for hit in hits:
+            console.print(f"{hit['file']}:{hit['line']}  {hit['scenario_id']}  ({hit['n_shared_ngrams']} shared "
+                          f"{n}-grams)", highlight=False)
+        verdict = "clean" if not hits else f"{len(hits)} hits"
+        console.print(f"{len(scenarios)} scenarios vs {folder}: {verdict} ({n}-grams, {elapsed_s} s)")
+    if hits:
+        raise typer.Exit(1)
