@@ -15,7 +15,7 @@ TINY_STUDY = {
     "data": {"n_tasks": 64},
     "train": {"steps": 2, "prompts_per_step": 2, "num_generations": 2, "max_completion_tokens": 8,
               "lr": 1e-3, "save_steps": 1, "lora": {"r": 4, "alpha": 8}},
-    "eval": {"suite": ["truthfulqa_mc1", "caa_sycophancy_ab", "corrigible_neutral_hhh", "xstest_safe"],
+    "eval": {"suite": ["truthfulqa_mc1", "caa_sycophancy_ab", "ai_risk_corrigible_neutral_hhh", "xstest_safe"],
              "limit": 6, "batch_size": 8},
     "report": {"n_boot": 200},
 }

@@ -114,11 +114,11 @@ def arm_seed(config: StudyConfig, arm: ArmConfig) -> int:
     return config.seed if arm.seed is None else arm.seed
 
 
-def evaluate(config: StudyConfig, model: str, label: str, out_dir: Path) -> None:
+def evaluate(config: StudyConfig, model: str, out_dir: Path) -> None:
     from traitrl.evals.run import run_benchmarks
 
     run_benchmarks(model, config.eval.suite, out_dir, data_dir=config.benchmark_dir, limit=config.eval.limit,
-                   batch_size=config.eval.batch_size, seed=config.seed, label=label)
+                   batch_size=config.eval.batch_size, seed=config.seed, log=lambda line: console.print(line))
 
 
 def run_arm(config: StudyConfig, name: str, out: Path, resume: bool = True) -> Path:
@@ -138,7 +138,7 @@ def run_arm(config: StudyConfig, name: str, out: Path, resume: bool = True) -> P
         model_dir = train_arm(config, arm, rows, arm_dir, resume)
     console.rule(f"[bold]evals · {name}")
     with timed_stage(arm_dir, "eval"):
-        evaluate(config, str(model_dir), name, arm_dir / "evals")
+        evaluate(config, str(model_dir), arm_dir / "evals")
     return model_dir
 
 
@@ -175,7 +175,7 @@ def run_study(config: StudyConfig, out: str | Path, resume: bool = True, use_ray
     if config.eval.include_base:
         console.rule("[bold]evals · base model")
         with timed_stage(out, "eval_base"):
-            evaluate(config, config.model, BASE_ARM, out / "arms" / BASE_ARM / "evals")
+            evaluate(config, config.model, out / "arms" / BASE_ARM / "evals")
     with timed_stage(out, "arms"):
         models = run_arms(config, out, resume, ray_address, use_ray)
 
