@@ -40,14 +40,15 @@ def study(tmp_path_factory):
 def test_report_has_both_arms_base_and_every_benchmark(study):
     run, _ = study
     report = json.loads((run / "report.json").read_text())
-    rows = report["comparison"]["rows"] if "comparison" in report else report["rows"]
-    arms = {r["arm"] for r in rows}
-    assert {"trait", "base"} <= arms
-    trait_rows = {r["benchmark"]: r for r in rows if r["arm"] == "trait"}
-    assert set(trait_rows) == set(TINY_STUDY["eval"]["suite"])
-    for row in trait_rows.values():
-        assert row["ci_low"] <= row["delta_pp"] <= row["ci_high"]
-        assert 0.0 <= row["p_value"] <= 1.0
+    arms = {a["name"]: a for a in report["comparison"]["arms"]}
+    assert set(arms) == {"trait", "base"} and report["comparison"]["reference_name"] == "baseline"
+    deltas = {d["benchmark"]: d for d in arms["trait"]["deltas"]}
+    assert set(deltas) == set(TINY_STUDY["eval"]["suite"])
+    for d in deltas.values():
+        assert d["ci_low"] <= d["delta"] <= d["ci_high"] and 0.0 <= d["p_value"] <= 1.0
+        assert d["n_paired"] == TINY_STUDY["eval"]["limit"]
+    assert report["headline"].startswith("trait improved on ") and "of 4 benchmarks" in report["headline"]
+    assert report["sections"]["compute"]["matched"] is True
     html = (run / "report.html").read_text()
     assert "<img" in html or "<svg" in html
     assert (run / "manifest.json").is_file() and (run / "arms" / "trait" / "manifest.json").is_file()
