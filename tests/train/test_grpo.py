@@ -71,3 +71,14 @@ def test_crashed_run_resumes_from_its_last_checkpoint(tmp_path):
     summary = json.loads((tmp_path / "train_summary.json").read_text())
     assert summary["resumed_from"].endswith("checkpoint-2")
     assert summary["steps"] == 3
+
+
+def test_generation_batch_is_split_across_devices_and_forwards():
+    from traitrl._util.errors import ConfigError
+    from traitrl.train.grpo import split_generation_batch
+
+    assert split_generation_batch(config(prompts_per_step=4, num_generations=4), world_size=1) == (16, 1)
+    assert split_generation_batch(config(prompts_per_step=64, num_generations=8, sequences_per_forward=16),
+                                  world_size=4) == (16, 8)
+    with pytest.raises(ConfigError, match="multiple of"):
+        split_generation_batch(config(prompts_per_step=3, num_generations=2, sequences_per_forward=4), world_size=1)

@@ -21,6 +21,9 @@ class TrainConfig(BaseModel):
     prompts_per_step: int = Field(4, ge=1, description="Distinct prompts per step (P).")
     num_generations: int = Field(4, ge=2, description="Completions per prompt (G), the GRPO group size.")
     max_completion_tokens: int = Field(64, ge=1, description="Generation cap per completion.")
+    sequences_per_forward: int | None = Field(
+        None, ge=1, description="Completions per forward/backward per device; the P×G batch is accumulated over "
+        "several. None = all P×G at once (fine for a 135M model; cap it on GPUs, e.g. 16 for 1.5B × 1k tokens).")
     lr: float = Field(5e-5, gt=0, description="Learning rate (AdamW).")
     temperature: float = Field(1.0, gt=0, description="Sampling temperature for rollouts.")
     beta: float = Field(0.0, ge=0, description="KL coefficient; 0 skips the reference model (TRL default).")
@@ -49,7 +52,7 @@ class TrainConfig(BaseModel):
             raise ValueError("`use_vllm: true` replaces the generation backend: set `rollout_engine: trl` with it "
                              "('fast' is traitrl's CPU rollout path)")
         if self.vllm_mode == "server" and self.use_vllm and not self.vllm_server_base_url:
-            raise ValueError("vllm_mode 'server' needs `vllm_server_base_url` (start it with `trl vllm-serve`)")
+            raise ValueError("vllm_mode 'server' needs `vllm_server_base_url` (start the server as in docs/gpu.md)")
         return self
 
     def compute_budget(self, sft_steps: int = 0) -> dict[str, int]:

@@ -11,6 +11,7 @@ import os
 import time
 from pathlib import Path
 
+from traitrl._util.errors import ConfigError
 from traitrl._util.io import write_json_atomic, write_jsonl_atomic
 from traitrl.rewards.registry import Grader
 from traitrl.train.config import TrainConfig
@@ -26,11 +27,14 @@ def build_grpo_config(cfg: TrainConfig, output_dir: Path, seed: int, reward_name
     from trl import GRPOConfig
 
     on_gpu = torch.cuda.is_available()
+    per_device, accumulation = split_generation_batch(cfg, int(os.environ.get("WORLD_SIZE", "1")))
     args = dict(
         output_dir=str(output_dir),
         max_steps=cfg.steps,
-        per_device_train_batch_size=cfg.prompts_per_step * cfg.num_generations,
-        gradient_accumulation_steps=1,
+        per_device_train_batch_size=per_device,
+        # One optimizer step per generation batch of P×G completions, whatever the number of devices.
+        gradient_accumulation_steps=accumulation,
+        steps_per_generation=accumulation,
         num_generations=cfg.num_generations,
         max_completion_length=cfg.max_completion_tokens,
         learning_rate=cfg.lr,
@@ -59,6 +63,17 @@ def build_grpo_config(cfg: TrainConfig, output_dir: Path, seed: int, reward_name
     return GRPOConfig(**args)
 
 
+def split_generation_batch(cfg: TrainConfig, world_size: int) -> tuple[int, int]:
+    """(completions per device forward, accumulation steps) so that one optimizer step covers exactly P×G."""
+    total = cfg.prompts_per_step * cfg.num_generations
+    per_forward = cfg.sequences_per_forward or total // world_size
+    if total % (per_forward * world_size):
+        raise ConfigError(f"train: prompts_per_step × num_generations = {total} must be a multiple of "
+                          f"sequences_per_forward ({per_forward}) × devices ({world_size}) so that every arm's step "
+                          "covers the same completions; change sequences_per_forward")
+    return per_forward, total // (per_forward * world_size)
+
+
 def last_checkpoint(output_dir: Path) -> str | None:
     from transformers.trainer_utils import get_last_checkpoint
 
@@ -72,10 +87,15 @@ def train_grpo(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: Tr
     from peft import LoraConfig
     from trl import GRPOTrainer
 
+    import torch
+
     output_dir = Path(output_dir)
     final = output_dir / FINAL_DIR
     if (output_dir / SUMMARY_FILE).is_file() and (final / "config.json").is_file():
         return final
+    if torch.cuda.is_available():
+        # cuDNN attention plans every new shape (~0.1 s), and HF generate makes a new shape at each decode step.
+        torch.backends.cuda.enable_cudnn_sdp(False)
     tokenizer = load_tokenizer(model)
     policy = load_model(model, dtype=cfg.dtype)
     peft_config = None
