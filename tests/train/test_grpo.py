@@ -21,7 +21,7 @@ def length_reward(prompts, completions, **_):
 
 def config(**overrides) -> TrainConfig:
     base = dict(steps=2, prompts_per_step=2, num_generations=2, max_completion_tokens=8, lr=1e-2,
-                rollout_engine="trl", save_steps=1, lora=None)
+                rollout={"engine": "trl"}, save_steps=1, lora=None)
     return TrainConfig(**{**base, **overrides})
 
 

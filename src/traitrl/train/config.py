@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from traitrl.train.rollout import RolloutConfig
+
 
 class LoraSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -36,8 +38,9 @@ class TrainConfig(BaseModel):
         False, description="Recompute activations in backward; saves memory, costs ~30 % time (off for small CPU runs).")
     save_steps: int = Field(10, ge=1, description="Checkpoint every N steps (resume continues from the last).")
     logging_steps: int = Field(1, ge=1)
-    rollout_engine: Literal["trl", "fast"] = Field(
-        "fast", description="'fast' = traitrl's batched CPU rollout (train.rollout); 'trl' = TRL's generate.")
+    rollout: RolloutConfig = Field(
+        default_factory=RolloutConfig,
+        description="engine 'fast' = traitrl's batched CPU rollout (train.rollout); 'trl' = TRL's own generation.")
     use_vllm: bool = Field(False, description="GPU only: vLLM rollouts through TRL.")
     vllm_mode: Literal["colocate", "server"] = "colocate"
     vllm_server_base_url: str | None = None
@@ -48,8 +51,8 @@ class TrainConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> TrainConfig:
-        if self.use_vllm and self.rollout_engine == "fast":
-            raise ValueError("`use_vllm: true` replaces the generation backend: set `rollout_engine: trl` with it "
+        if self.use_vllm and self.rollout.engine == "fast":
+            raise ValueError("`use_vllm: true` replaces the generation backend: set `rollout: {engine: trl}` with it "
                              "('fast' is traitrl's CPU rollout path)")
         if self.vllm_mode == "server" and self.use_vllm and not self.vllm_server_base_url:
             raise ValueError("vllm_mode 'server' needs `vllm_server_base_url` (start the server as in docs/gpu.md)")

@@ -103,16 +103,13 @@ def train_grpo(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: Tr
         peft_config = LoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
                                  target_modules=cfg.lora.target_modules, task_type="CAUSAL_LM")
     names = [f.__name__ for f in reward_funcs]
-    rollout_func = None
-    if cfg.rollout_engine == "fast":
-        from traitrl.train.rollout import make_rollout_func
+    from traitrl.train.rollout import make_rollout_func
 
-        rollout_func = make_rollout_func(tokenizer, cfg)
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
     trainer = GRPOTrainer(
         model=policy, reward_funcs=reward_funcs, args=build_grpo_config(cfg, output_dir, seed, names),
         train_dataset=Dataset.from_list(rows), processing_class=tokenizer, peft_config=peft_config,
-        rollout_func=rollout_func,
+        rollout_func=make_rollout_func(tokenizer, cfg.rollout),
     )
     checkpoint = last_checkpoint(output_dir) if resume else None
     started = time.time()
