@@ -1,0 +1,121 @@
+"""Fast GRPO rollouts on CPU, plugged into TRL's GRPOTrainer through its `rollout_func` hook (no trainer fork).
+
+Same policy samples as TRL's default `model.generate` path, only faster: one bf16 copy of the current policy
+(LoRA merged in) per training step, each prompt prefilled once for its G completions, all completions of the
+generation batch decoded together (see rollout_engine.py). Sampling settings come from the trainer's own
+`generation_kwargs` (GRPOConfig temperature/top_p/top_k/min_p/repetition_penalty/max_completion_length), so the two
+paths cannot drift apart. Benchmarks: bench/rollout_speed.py, bench/scaling.py; notes: docs/rollout.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from traitrl._util.errors import ConfigError
+
+RolloutFunc = Callable[[list, Any], dict[str, list]]
+
+# generation_kwargs keys the fast engine honours; TRL fills the rest (pad/bos ids, cache_implementation) for HF.
+_HANDLED_KWARGS = {"max_new_tokens", "do_sample", "temperature", "top_p", "top_k", "min_p", "repetition_penalty",
+                   "eos_token_id", "pad_token_id", "bos_token_id", "cache_implementation"}
+
+
+class RolloutConfig(BaseModel, extra="forbid"):
+    engine: Literal["fast", "trl"] = Field("fast", description="'fast': this module's engine; 'trl': TRL's own "
+                                           "model.generate path (make_rollout_func returns None).")
+    dtype: Literal["bfloat16", "float32"] = Field("bfloat16", description="Inference weights and KV cache dtype. "
+                                                  "The fp32 master weights used for training are never touched.")
+    return_logprobs: bool = Field(False, description="Hand the sampling log-probs to TRL. Without vLLM, TRL 1.16 "
+                                  "uses them only for off_policy_mask_threshold; bf16 ones differ from the fp32 "
+                                  "training forward (see docs/rollout.md).")
+    num_threads: int | None = Field(None, ge=1, description="torch threads while generating; None keeps the "
+                                    "process setting.")
+
+
+class FastRollout:
+    """rollout_func(prompts, trainer) -> {"prompt_ids", "completion_ids", "logprobs"} for GRPOTrainer."""
+
+    def __init__(self, processing_class, generation: RolloutConfig):
+        import torch
+
+        self.processing_class = processing_class
+        self.generation = generation
+        self.dtype = getattr(torch, generation.dtype)
+        self._weights = None
+        self.last_sampling_logprobs: list[list[float]] = []  # kept even when not returned, for checks and benches
+
+    def tokenize(self, prompts: list, trainer=None) -> list[list[int]]:
+        """Prompt token ids exactly as GRPOTrainer._tokenize_prompts builds them for text-only prompts."""
+        if prompts and isinstance(prompts[0], list):  # conversational: list of {"role", "content"} messages
+            return self.processing_class.apply_chat_template(
+                conversation=prompts, tools=getattr(trainer, "tools", None) or None,
+                chat_template=getattr(trainer, "chat_template", None), add_generation_prompt=True, tokenize=True,
+                return_dict=True, **(getattr(trainer, "chat_template_kwargs", None) or {}))["input_ids"]
+        return self.processing_class(text=prompts)["input_ids"]
+
+    def sync_weights(self, model) -> None:
+        """Refresh the inference copy from the training weights (~0.2 s for 135M parameters)."""
+        from traitrl.train.rollout_engine import extract_weights
+
+        # On every call, not keyed on global_step: TRL calls rollout_func once per generation batch anyway, and a
+        # step counter restarts on resume or a second train(), which would leave stale weights behind.
+        self._weights = extract_weights(model, self.dtype)
+
+    def __call__(self, prompts: list, trainer) -> dict[str, list]:
+        model = trainer.accelerator.unwrap_model(trainer.model)
+        self.sync_weights(model)
+        params = sampling_params(trainer.generation_kwargs)
+        out = self.generate_ids(self.tokenize(prompts, trainer), params)
+        return {**out, "logprobs": out["logprobs"] if self.generation.return_logprobs else None}
+
+    def generate_ids(self, prompt_ids: list[list[int]], params) -> dict[str, list]:
+        """Sample one completion per prompt row; identical rows share one prefill."""
+        import torch
+
+        from traitrl.train.rollout_engine import generate
+
+        if self._weights is None:
+            raise RuntimeError("FastRollout.generate_ids called before sync_weights")
+        unique: dict[tuple[int, ...], int] = {}
+        group = [unique.setdefault(tuple(ids), len(unique)) for ids in prompt_ids]
+        threads = torch.get_num_threads()
+        if self.generation.num_threads:
+            torch.set_num_threads(self.generation.num_threads)
+        try:
+            completions, logps = generate(self._weights, [list(u) for u in unique], group, params, self.dtype)
+        finally:
+            torch.set_num_threads(threads)
+        self.last_sampling_logprobs = logps
+        return {"prompt_ids": [list(ids) for ids in prompt_ids], "completion_ids": completions, "logprobs": logps}
+
+
+def sampling_params(generation_kwargs: dict):
+    """SamplingParams from the GenerationConfig kwargs that GRPOTrainer builds from GRPOConfig."""
+    from traitrl.train.rollout_engine import SamplingParams
+
+    unknown = sorted(k for k, v in generation_kwargs.items() if k not in _HANDLED_KWARGS and v is not None)
+    if unknown:
+        raise ConfigError(f"generation_kwargs {unknown} are not supported by rollout engine 'fast'; "
+                          f"remove them or set rollout engine: trl")
+    eos = generation_kwargs["eos_token_id"]
+    temperature = generation_kwargs.get("temperature")
+    return SamplingParams(
+        max_new_tokens=int(generation_kwargs["max_new_tokens"]),
+        eos_token_ids=tuple(eos if isinstance(eos, (list, tuple)) else [eos]),
+        do_sample=bool(generation_kwargs.get("do_sample", True)) and temperature not in (None, 0.0),
+        temperature=1.0 if temperature is None else float(temperature),
+        top_k=generation_kwargs.get("top_k"), top_p=generation_kwargs.get("top_p"),
+        min_p=generation_kwargs.get("min_p"), repetition_penalty=generation_kwargs.get("repetition_penalty"),
+    )
+
+
+def make_rollout_func(processing_class, generation: RolloutConfig) -> RolloutFunc | None:
+    """The callable to pass as GRPOTrainer(rollout_func=...); None for engine 'trl' (TRL's default generation)."""
+    if not isinstance(generation, RolloutConfig):
+        raise ConfigError(f"make_rollout_func needs a RolloutConfig, got {type(generation).__name__}")
+    if generation.engine == "trl":
+        return None
+    return FastRollout(processing_class, generation)
