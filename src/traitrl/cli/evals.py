@@ -1,7 +1,61 @@
+"""`traitrl eval` (run benchmarks on a model) and `traitrl evals list` (the registry)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
 import typer
+from rich.console import Console
 
 app = typer.Typer(no_args_is_help=True)
+console = Console()
 
 
-def eval_command() -> None:
-    raise NotImplementedError
+@app.command("list")
+def list_command(as_json: bool = typer.Option(False, "--json", help="One JSON array of benchmark specs."),
+                 custom: list[Path] = typer.Option([], help="Also list this custom benchmark spec (YAML).")) -> None:
+    """Every registered benchmark with its category, format, metric, direction, source and license."""
+    from traitrl.evals.benchmark import get_benchmark
+    from traitrl.evals.custom import register_custom
+    from traitrl.evals.run import select_benchmarks
+
+    for spec in custom:
+        register_custom(spec)
+    specs = [get_benchmark(name).spec() for name in select_benchmarks("all")]
+    if as_json:
+        typer.echo(json.dumps(specs, indent=2))
+        return
+    # Plain aligned columns: full names, greppable, and no wrapping when piped.
+    rows = [("name", "category", "format", "metric", "better", "labels", "license")]
+    rows += [(s["name"], s["category"], s["format"], s["metric"], "higher" if s["higher_is_better"] else "lower",
+              ",".join(s["labels"]) or "-", s["license"])
+             for s in sorted(specs, key=lambda s: (s["category"], s["name"]))]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for r in rows:
+        typer.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)) + "  " + r[-1])
+    typer.echo(f"{len(specs)} benchmarks")
+
+
+def eval_command(
+    model: str = typer.Option(..., help="Built-in model name, local folder or hub id."),
+    suite: str = typer.Option("all", help="'all', 'mc', 'gen', a category, a label, a name, or a comma-separated mix."),
+    out: Path = typer.Option(..., help="Folder for the per-benchmark records (re-running resumes)."),
+    limit: int | None = typer.Option(None, help="Seeded sample of N items per benchmark."),
+    data_dir: Path | None = typer.Option(None, help="Benchmark data folder (default: $TRAITRL_BENCHMARK_DIR)."),
+    batch_size: int = typer.Option(16, help="Questions per forward pass (MC) or conversations per batch (gen)."),
+    seed: int = typer.Option(0, help="Seed for the --limit sample."),
+    custom: list[Path] = typer.Option([], help="Custom benchmark spec (YAML); repeat for several."),
+    threads: int | None = typer.Option(None, help="torch CPU threads (default: torch's choice)."),
+) -> None:
+    """Run benchmarks on a model and write one record per benchmark into --out."""
+    from traitrl.evals.run import run_benchmarks
+
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    summaries = run_benchmarks(model, suite, out, data_dir=data_dir, limit=limit, batch_size=batch_size, seed=seed,
+                               custom=list(custom), log=lambda line: console.print(line, markup=False, highlight=False,
+                                                                                     soft_wrap=True))
+    console.print(f"{len(summaries)} benchmark records in {out}")

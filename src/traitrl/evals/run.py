@@ -1,0 +1,280 @@
+"""Run benchmarks on one model and write one record per benchmark: `run_benchmarks(model, "all", out_dir)`.
+
+MC benchmarks are scored by log-likelihood (evals.mc), generative ones by generating replies (evals.generate) and
+calling the benchmark's `score_response` or `protocol`. Model outputs are cached by item hash under
+`<out_dir>/cache/<model fingerprint>/`, appended batch by batch, so a killed run resumes where it stopped and a
+re-run is instant; a benchmark whose record is complete (same model, version and items) is not run again.
+Prompts and replies never go to the log (several benchmarks hold harmful text); they are only in the records.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from traitrl._util.errors import ConfigError, DataError, TraitrlError
+from traitrl._util.io import stable_hash
+from traitrl._util.manifest import write_manifest
+from traitrl.evals.benchmark import BENCHMARKS, CATEGORIES, Benchmark, GenItem, MCItem, get_benchmark
+from traitrl.evals.data_dir import benchmark_dir
+from traitrl.evals.record import (BenchmarkSummary, ItemScore, list_benchmark_records, read_benchmark_record,
+                                  write_benchmark_record)
+
+# Requests scored (or conversations generated) between two cache appends: the most a killed run loses.
+CACHE_CHUNK = 256
+
+
+def select_benchmarks(selection: str | list[str]) -> list[str]:
+    """Names for "all", "mc"/"gen", a category, a label ("health"), a name, or a list / comma-separated mix."""
+    import traitrl.evals.benchmarks  # noqa: F401  (registers every family)
+
+    parts = selection if isinstance(selection, list) else [s.strip() for s in selection.split(",") if s.strip()]
+    if not parts:
+        raise ConfigError("no benchmarks selected; give 'all', a category, a label or benchmark names")
+    chosen: list[str] = []
+    for part in parts:
+        if part == "all":
+            found = list(BENCHMARKS)
+        elif part in BENCHMARKS:
+            found = [part]
+        else:
+            specs = {name: get_benchmark(name) for name in BENCHMARKS}
+            found = [n for n, b in specs.items() if part in (b.category, b.format) or part in b.labels]
+            if not found:
+                if part in CATEGORIES:
+                    raise ConfigError(f"category {part!r} has no registered benchmark yet")
+                get_benchmark(part)  # raises with "did you mean"
+        chosen += [n for n in found if n not in chosen]
+    return chosen
+
+
+def sample_items(items: list, limit: int | None, seed: int, name: str) -> list:
+    """A seeded sample of `limit` items in their original order (each benchmark draws its own sample)."""
+    if limit is None or limit >= len(items):
+        return items
+    if limit < 1:
+        raise ConfigError(f"limit must be >= 1, got {limit}")
+    keep = sorted(random.Random(f"{seed}:{name}").sample(range(len(items)), limit))
+    return [items[i] for i in keep]
+
+
+class OutputCache:
+    """Append-only JSONL of {key: output} for one benchmark and model. A torn last line (killed run) is recomputed."""
+
+    def __init__(self, path: Path):
+        self.path, self.values = path, {}
+        if not path.is_file():
+            return
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for lineno, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                if lineno == len(lines):  # no newline after it: the write was cut off
+                    continue
+                raise DataError(f"{path}:{lineno}: corrupt cache line; delete the file to recompute") from None
+            self.values[row["key"]] = row["value"]
+
+    def add(self, new: dict[str, Any]) -> None:
+        self.values.update(new)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write("".join(json.dumps({"key": k, "value": v}, ensure_ascii=False) + "\n" for k, v in new.items()))
+
+
+class LoadedModel:
+    """The model and tokenizer, loaded on first use, plus a weights fingerprint that keys the cache."""
+
+    def __init__(self, name: str, model_obj=None, tokenizer=None):
+        self.name, self._model, self._tokenizer, self._fingerprint = name, model_obj, tokenizer, None
+
+    @property
+    def model(self):
+        if self._model is None:
+            from traitrl.train.model import load_model
+
+            self._model = load_model(self.name)
+        return self._model
+
+    @property
+    def tokenizer(self):
+        if self._tokenizer is None:
+            from traitrl.train.model import load_tokenizer
+
+            self._tokenizer = load_tokenizer(self.name)
+        return self._tokenizer
+
+    @property
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            # A few values of every tensor: a fine-tune, a merged LoRA or another dtype all change it.
+            import torch
+
+            with torch.no_grad():
+                sample = [(n, tuple(p.shape), str(p.dtype), p.detach().flatten()[:256].double().sum().item())
+                          for n, p in self.model.named_parameters()]
+            self._fingerprint = stable_hash(self.name, sample)
+        return self._fingerprint
+
+
+def _mc_item_scores(bench: Benchmark, items: list[MCItem], lm: LoadedModel, cache: OutputCache,
+                    batch_size: int) -> list[ItemScore]:
+    from traitrl.evals.mc import counterbalanced_twin, encode_request, metric_value, render_context, score_requests
+
+    tokenizer = lm.tokenizer
+    twins = [counterbalanced_twin(it) for it in items]
+    texts = {}  # cache key → (context text, choices)
+    keys = []
+    for it, twin in zip(items, twins, strict=True):
+        keys.append([])
+        for variant in (it, twin) if twin else (it,):
+            text = render_context(tokenizer, variant.context)
+            key = stable_hash(text, variant.choices)
+            texts[key] = (text, variant.choices)
+            keys[-1].append(key)
+    todo = [k for k in texts if k not in cache.values]
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    for lo in range(0, len(todo), CACHE_CHUNK):
+        chunk = todo[lo:lo + CACHE_CHUNK]
+        requests = [encode_request(tokenizer, *texts[k]) for k in chunk]
+        cache.add(dict(zip(chunk, score_requests(lm.model, requests, batch_size, pad_id), strict=True)))
+    scores = []
+    for it, twin, item_keys in zip(items, twins, keys, strict=True):
+        lls = cache.values[item_keys[0]]
+        value = metric_value(bench.mc_metric, lls, it.choices, it.gold)
+        meta: dict[str, Any] = {k: v for k, v in it.meta.items() if k != "swapped_context"}
+        meta["pred"] = max(range(len(lls)), key=lls.__getitem__)
+        if "biased_choices" in it.meta:
+            meta["biased_choice"] = meta["pred"] in it.meta["biased_choices"]
+        if twin:
+            twin_lls = cache.values[item_keys[1]]
+            twin_value = metric_value(bench.mc_metric, twin_lls, twin.choices, twin.gold)
+            meta.update(twin_choice_scores=twin_lls, order_scores=[value, twin_value],
+                        twin_pred=max(range(len(twin_lls)), key=twin_lls.__getitem__))
+            # Position bias: 1 per order in which the earlier-listed letter won (0.5 on average = no bias).
+            meta["first_letter_rate"] = ((meta["pred"] == 0) + (meta["twin_pred"] == 0)) / 2
+            value = (value + twin_value) / 2
+        scores.append(ItemScore(item_id=it.id, prompt_hash=item_keys[0], score=value, choice_scores=lls, meta=meta))
+    return scores
+
+
+def _cached_responder(lm: LoadedModel, cache: OutputCache, max_new_tokens: int, batch_size: int):
+    def respond(conversations: list[list[dict[str, str]]]) -> list[str]:
+        from traitrl.evals.generate import generate_responses
+
+        keys = [stable_hash(c, max_new_tokens) for c in conversations]
+        todo = list(dict.fromkeys(k for k in keys if k not in cache.values))
+        by_key = dict(zip(keys, conversations, strict=True))
+        for lo in range(0, len(todo), CACHE_CHUNK):
+            chunk = todo[lo:lo + CACHE_CHUNK]
+            replies = generate_responses(lm.model, lm.tokenizer, [by_key[k] for k in chunk], max_new_tokens,
+                                         batch_size)
+            cache.add(dict(zip(chunk, replies, strict=True)))
+        return [cache.values[k] for k in keys]
+
+    return respond
+
+
+def _gen_item_scores(bench: Benchmark, items: list[GenItem], lm: LoadedModel, cache: OutputCache,
+                     batch_size: int) -> list[ItemScore]:
+    respond = _cached_responder(lm, cache, bench.max_new_tokens, batch_size)
+    hashes = [stable_hash(it.messages, bench.max_new_tokens) for it in items]
+    if bench.protocol is not None:
+        results = bench.protocol(items, respond)
+        return [ItemScore(item_id=it.id, prompt_hash=h, score=score, response=transcript, meta=dict(it.meta))
+                for it, h, (score, transcript) in zip(items, hashes, results, strict=True)]
+    if bench.score_response is None:
+        raise ConfigError(f"generative benchmark {bench.name!r} defines neither score_response nor protocol")
+    scores = []
+    for it, h, reply in zip(items, hashes, respond([it.messages for it in items]), strict=True):
+        try:
+            scores.append(ItemScore(item_id=it.id, prompt_hash=h, score=bench.score_response(it, reply),
+                                    response=reply, meta=dict(it.meta)))
+        except TraitrlError as e:  # a judge that failed after retries: counted and reported, never dropped
+            scores.append(ItemScore(item_id=it.id, prompt_hash=h, score=None, response=reply, error=str(e),
+                                    meta=dict(it.meta)))
+    return scores
+
+
+def first_letter_rate(scores: list[ItemScore]) -> float | None:
+    """Share of counterbalanced orders in which the earlier-listed letter won: 0.5 = no position bias."""
+    rates = [s.meta["first_letter_rate"] for s in scores if "first_letter_rate" in s.meta]
+    return sum(rates) / len(rates) if rates else None
+
+
+def _summary(bench: Benchmark, model: str, scores: list[ItemScore], seconds: float) -> BenchmarkSummary:
+    ok = [s.score for s in scores if s.error is None and s.score is not None]
+    return BenchmarkSummary(benchmark=bench.name, version=bench.version, category=bench.category,
+                            metric=bench.metric, higher_is_better=bench.higher_is_better, model=model,
+                            n_items=len(scores), n_errors=len(scores) - len(ok),
+                            score=sum(ok) / len(ok) if ok else None, labels=list(bench.labels), seconds=seconds)
+
+
+def _completed(out_dir: Path, bench: Benchmark, model: str, item_ids: list[str]) -> BenchmarkSummary | None:
+    if bench.name not in list_benchmark_records(out_dir):
+        return None
+    summary, scores = read_benchmark_record(out_dir, bench.name)
+    if summary.model != model or summary.version != bench.version or [s.item_id for s in scores] != item_ids:
+        return None
+    return summary
+
+
+def run_benchmark(bench: Benchmark, items: list, lm: LoadedModel, out_dir: Path, batch_size: int = 16,
+                  cache_root: Path | None = None) -> BenchmarkSummary:
+    """Score `items` of one benchmark with `lm`, write `<out_dir>/<name>.json(l)` and return the summary."""
+    ids = [it.id for it in items]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise DataError(f"benchmark {bench.name!r}: item id {dup!r} occurs more than once; ids must be unique")
+    cache = OutputCache((cache_root or out_dir / "cache") / lm.fingerprint / f"{bench.name}.jsonl")
+    start = time.perf_counter()
+    score_items = _mc_item_scores if bench.format == "mc" else _gen_item_scores
+    scores = score_items(bench, items, lm, cache, batch_size)
+    summary = _summary(bench, lm.name, scores, round(time.perf_counter() - start, 3))
+    write_benchmark_record(out_dir, summary, scores)
+    return summary
+
+
+def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path, data_dir: str | Path | None = None,
+                   limit: int | None = None, batch_size: int = 16, seed: int = 0, model_obj=None, tokenizer=None,
+                   custom: list[str | Path] | None = None,
+                   log: Callable[[str], None] | None = None) -> list[BenchmarkSummary]:
+    """Run the selected benchmarks on `model` (a name or path; only a label if `model_obj` is given).
+
+    `limit` takes a seeded sample of that many items per benchmark; `custom` lists YAML specs (evals.custom) to
+    register first; `log` receives one line per benchmark (names and scores only).
+    """
+    if custom:
+        from traitrl.evals.custom import register_custom
+
+        for spec in custom:
+            register_custom(spec)
+    names = select_benchmarks(benchmarks)
+    data = benchmark_dir(data_dir)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_manifest(out, {"model": model, "benchmarks": names, "limit": limit, "batch_size": batch_size,
+                         "data_dir": str(data), "custom": [str(c) for c in custom or []]}, {"sample": seed}, "evals")
+    lm = LoadedModel(model, model_obj, tokenizer)
+    summaries = []
+    for name in names:
+        bench = get_benchmark(name)
+        items = sample_items(bench.load_items(data), limit, seed, name)
+        summary = _completed(out, bench, model, [it.id for it in items])
+        if summary is None:
+            summary = run_benchmark(bench, items, lm, out, batch_size)
+        elif log:
+            log(f"{name}: complete record found, skipped")
+        if log:
+            bias = first_letter_rate(read_benchmark_record(out, name)[1]) if bench.format == "mc" else None
+            log(f"{name}: {summary.metric} = {summary.score} over {summary.n_items} items "
+                f"({summary.n_errors} errors, {summary.seconds} s"
+                + (f", first-letter rate {bias:.2f})" if bias is not None else ")"))
+        summaries.append(summary)
+    return summaries
