@@ -36,6 +36,7 @@ class EvalConfig(BaseModel):
     limit: int | None = Field(40, ge=1, description="Items per benchmark (seeded sample); None = all items.")
     batch_size: int = Field(16, ge=1)
     include_base: bool = Field(True, description="Also evaluate the untrained base model.")
+    custom: list[str] = Field(default_factory=list, description="YAML specs of user benchmarks (docs/battery.md).")
 
 
 class ReportConfig(BaseModel):

@@ -118,7 +118,8 @@ def evaluate(config: StudyConfig, model: str, out_dir: Path) -> None:
     from traitrl.evals.run import run_benchmarks
 
     run_benchmarks(model, config.eval.suite, out_dir, data_dir=config.benchmark_dir, limit=config.eval.limit,
-                   batch_size=config.eval.batch_size, seed=config.seed, log=lambda line: console.print(line))
+                   batch_size=config.eval.batch_size, seed=config.seed, custom=config.eval.custom or None,
+                   log=lambda line: console.print(line))
 
 
 def run_arm(config: StudyConfig, name: str, out: Path, resume: bool = True) -> Path:

@@ -135,3 +135,16 @@ def test_resolve_runs_collects_seeds_across_study_dirs(tmp_path):
         resolve_runs([tmp_path / "s0", tmp_path / "s0" / "evals" / "trait"])
     with pytest.raises(ConfigError, match="no arm 'control'.*--reference"):
         resolve_runs([tmp_path / "s0"], reference_label="control")
+
+
+def test_diagnostic_benchmarks_are_shown_but_not_counted(tmp_path):
+    ref, arm = tmp_path / "ref", tmp_path / "arm"
+    for out, shift in ((ref, 0), (arm, 1)):
+        write_benchmark(out, "scored", [shift] * 50 + [0] * 50)
+        write_benchmark(out, "political_lean", [shift] * 50 + [0] * 50, labels=("diagnostic",))
+    comparison = compare_runs(ref, {"arm": [arm]}, n_boot=200)
+    summary = comparison.arms[0].summary
+    assert summary.n_benchmarks == 1 and summary.n_improved == 1
+    assert {d.benchmark for d in comparison.arms[0].deltas} == {"scored", "political_lean"}
+    diagnostic = next(d for d in comparison.arms[0].deltas if d.benchmark == "political_lean")
+    assert diagnostic.p_holm == diagnostic.p_value  # its own family of one, not adjusted with the scored ones

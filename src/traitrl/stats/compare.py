@@ -25,6 +25,9 @@ ARM_META_FILE = "arm.json"
 _MUST_MATCH = ("version", "higher_is_better", "category", "metric")
 
 
+DIAGNOSTIC = "diagnostic"
+
+
 def _rng(seed: int, *names: str) -> np.random.Generator:
     # Keyed by name, not loop position, so adding an arm or a benchmark leaves every other result unchanged.
     return np.random.default_rng([seed, *(zlib.crc32(n.encode()) for n in names)])
@@ -93,10 +96,16 @@ def _compare_arm(name: str, runs: list[Path], reference: Path, ref_label: str, r
                for b in sorted(set.union(*names.values())) if b not in shared]
     deltas = [compare_benchmark(ref_records[b], [load_record(run, b) for run in runs], _rng(seed, name, b),
                                 n_boot, n_perm) for b in shared]
-    p = np.array([d.p_value for d in deltas])
-    for d, ph, pb in zip(deltas, holm(p), benjamini_hochberg(p), strict=True):
-        d.p_holm, d.p_bh = float(ph), float(pb)
-    summary = summarize_arm(name, ref_label, deltas, missing, len(runs), alpha)
+    # Diagnostic benchmarks (no better answer, e.g. political lean) are shown but never counted as improvements,
+    # and form their own multiple-comparison family so they cannot dilute or inflate the scored one.
+    scored = [d for d in deltas if DIAGNOSTIC not in d.labels]
+    for family in (scored, [d for d in deltas if DIAGNOSTIC in d.labels]):
+        if not family:
+            continue
+        p = np.array([d.p_value for d in family])
+        for d, ph, pb in zip(family, holm(p), benjamini_hochberg(p), strict=True):
+            d.p_holm, d.p_bh = float(ph), float(pb)
+    summary = summarize_arm(name, ref_label, scored, missing, len(runs), alpha)
     return ArmComparison(name=name, runs=[str(r) for r in runs], meta=meta, deltas=deltas, missing=missing,
                          summary=summary)
 
