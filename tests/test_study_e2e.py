@@ -88,3 +88,26 @@ def test_bad_inputs_give_one_clear_error(tmp_path):
     missing_data.write_text(f"model: {tiny_model_dir()}\nbenchmark_dir: {tmp_path / 'nowhere'}\n")
     proc = traitrl("run", str(missing_data), "--out", str(tmp_path / "o3"), check=False)
     assert proc.returncode == 2 and "benchmark data folder not found" in proc.stderr
+
+
+def test_killed_training_resumes_from_its_last_checkpoint(tmp_path):
+    import signal
+    import time
+
+    config = tmp_path / "kill.yaml"
+    config.write_text(yaml.safe_dump({**TINY_STUDY, "model": str(tiny_model_dir()),
+                                      "train": {**TINY_STUDY["train"], "steps": 6, "save_steps": 2}}))
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "traitrl.cli.main", "train", str(config), "--arm", "trait", "--out", str(out)]
+    train_dir = out / "arms" / "trait" / "train"
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 240
+    while not (train_dir / "checkpoint-2" / "trainer_state.json").is_file() and time.time() < deadline:
+        time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert (train_dir / "checkpoint-2").is_dir() and not (train_dir / "train_summary.json").exists()
+    subprocess.run(cmd, check=True, capture_output=True)
+    summary = json.loads((train_dir / "train_summary.json").read_text())
+    assert summary["steps"] == 6
+    assert summary["resumed_from"] and summary["resumed_from"].split("-")[-1] in {"2", "4"}

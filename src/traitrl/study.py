@@ -160,6 +160,9 @@ def run_arms(config: StudyConfig, out: Path, resume: bool, ray_address: str | No
 def run_study(config: StudyConfig, out: str | Path, resume: bool = True, use_ray: bool = False,
               ray_address: str | None = None) -> dict[str, Path]:
     """Run (or resume) every stage; return the report files."""
+    import torch
+
+    torch.set_num_threads(config.threads)
     out = Path(out)
     if resume:
         _check_resumable(out, config)
