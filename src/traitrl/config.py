@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from traitrl.data.scenario import Domain, Trait
 from traitrl.train.config import TrainConfig
+from traitrl.train.constitution import ConstitutionConfig
 
 
 class ArmConfig(BaseModel):
@@ -60,6 +61,8 @@ class StudyConfig(BaseModel):
     judge: dict[str, Any] | None = Field(None, description="Evaluation judge (OpenAI-compatible); None = offline.")
     train_judge: dict[str, Any] | None = Field(None, description="Training judge; must differ from `judge`.")
     persist: dict[str, Any] | None = Field(None, description="Persistence suite settings; None skips it.")
+    constitution: ConstitutionConfig = Field(default_factory=ConstitutionConfig,
+                                             description="Settings of `method: constitution` arms.")
     report: ReportConfig = Field(default_factory=ReportConfig)
 
     @model_validator(mode="after")

@@ -30,12 +30,16 @@ BASE_ARM = "base"
 
 
 def compute_budgets(config: StudyConfig) -> dict[str, dict[str, int]]:
-    return {arm.name: config.train.compute_budget() for arm in config.arms}
+    from traitrl.train.constitution import constitution_budget
+
+    return {arm.name: constitution_budget(config.train, config.constitution) if arm.method == "constitution"
+            else config.train.compute_budget() for arm in config.arms}
 
 
 def assert_compute_matched(budgets: dict[str, dict[str, int]]) -> None:
     """Every arm must get the same optimizer steps, prompts, generations and token budget as the baseline."""
-    keys = ("optimizer_steps", "prompts_per_step", "num_generations", "max_completion_tokens")
+    keys = ("optimizer_steps", "prompts_per_step", "num_generations", "max_completion_tokens",
+            "max_generated_tokens")
     reference_name, reference = next(iter(budgets.items()))
     for name, budget in budgets.items():
         mismatched = {k: (reference[k], budget[k]) for k in keys if budget[k] != reference[k]}
@@ -58,6 +62,10 @@ def _check_inputs(config: StudyConfig) -> None:
 
     resolve_model(config.model)
     benchmark_dir(config.benchmark_dir)
+    if any(a.method == "constitution" for a in config.arms):
+        from traitrl.train.constitution import check_constitution_study
+
+        check_constitution_study(config)
 
 
 def build_bank_file(config: StudyConfig, out: Path) -> Path:
@@ -233,7 +241,21 @@ def compare_and_report(config: StudyConfig, out: Path, sections: dict) -> dict[s
     comparison = compare_runs(out / "arms" / config.reference_arm / "evals", arm_dirs, seed=config.seed,
                               n_boot=config.report.n_boot, meta=metas, reference_name=config.reference_arm)
     write_json_atomic(out / "comparison.json", comparison.model_dump(mode="json"))
+    sections = {**sections, **method_section(config, comparison, metas, arm_dirs, sections.get("persistence"))}
     return write_report(comparison, out, sections={**sections, "compute": compute_section(config, out)})
+
+
+def method_section(config: StudyConfig, comparison, metas: dict, arm_dirs: dict[str, list[Path]],
+                   persistence: dict | None) -> dict:
+    """The method side-by-side, when the study has one arm per method and one of them is a constitution arm."""
+    methods = {label: meta.method for label, meta in metas.items()}
+    if "constitution" not in methods.values() or len(set(methods.values())) != len(methods):
+        return {}
+    from traitrl.report.methods import method_comparison
+
+    eval_dirs = {label: dirs[0] for label, dirs in arm_dirs.items() if len(dirs) == 1}
+    return {"methods": method_comparison(comparison, persistence, {config.reference_arm: "baseline", **methods},
+                                         eval_dirs=eval_dirs, seed=config.seed, n_boot=config.report.n_boot)}
 
 
 def compute_section(config: StudyConfig, out: Path) -> dict:
@@ -242,6 +264,9 @@ def compute_section(config: StudyConfig, out: Path) -> dict:
     for name, budget in budgets.items():
         summary = out / "arms" / name / "train" / "train_summary.json"
         generated = read_json(summary).get("generated_tokens") if summary.is_file() else None
+        constitution = out / "arms" / name / "train" / "constitution_summary.json"
+        if constitution.is_file():  # SL-stage generations count too
+            generated = read_json(constitution)["generated_tokens"]["total"]
         arms.append({"arm": name, **budget, "generated_tokens": generated})
     try:
         assert_compute_matched(budgets)

@@ -123,14 +123,18 @@ def principle_question(conversation: Messages, reply: str, principle: Principle)
 class LogitJudge:
     """Offline judge: P(" Yes") vs P(" No") for each principle from a local causal LM, averaged over principles."""
 
-    def __init__(self, model: str, batch_size: int = 8, max_length: int = 1024) -> None:
+    def __init__(self, model: str, batch_size: int = 8, max_length: int = 2048) -> None:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.tokenizer = AutoTokenizer.from_pretrained(model)
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
+        import torch
+
         self.model = AutoModelForCausalLM.from_pretrained(model).eval()
+        if torch.cuda.is_available():
+            self.model.to("cuda")
         self.batch_size, self.max_length = batch_size, max_length
         self.yes_no = [self._first_token(w) for w in (" Yes", " No", "Yes", "No")]
 
@@ -148,7 +152,7 @@ class LogitJudge:
             # Truncate from the left: the question and the reply sit at the end of the prompt.
             self.tokenizer.truncation_side = "left"
             batch = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True,
-                                   max_length=self.max_length, add_special_tokens=False)
+                                   max_length=self.max_length, add_special_tokens=False).to(self.model.device)
             with torch.no_grad():
                 logits = self.model(**batch).logits[:, -1, :].float()
             probs = torch.softmax(logits, dim=-1)[:, self.yes_no]
