@@ -13,9 +13,10 @@ import concurrent.futures
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from traitrl._util.errors import ConfigError, JudgeError
 from traitrl._util.io import read_json, stable_hash, write_json_atomic
 
+T = TypeVar("T")
 SCORE_MAX = 10.0
 Messages = list[dict[str, str]]
 
@@ -90,8 +92,59 @@ def parse_score(reply: str) -> float:
     return value / SCORE_MAX
 
 
-class _Retryable(Exception):
-    """A failure worth another attempt (timeout, 429, 5xx, connection error, unparsable reply)."""
+class RetryableError(Exception):
+    """A failure worth another attempt (timeout, 429, 5xx, connection error, malformed, empty or unparsable reply)."""
+
+
+async def post_chat(http: httpx.AsyncClient, config: JudgeConfig, messages: Messages) -> str:
+    """One chat-completions request; the reply text, RetryableError for transient failures, JudgeError otherwise."""
+    body = {"model": config.model, "messages": messages, "temperature": config.temperature,
+            "max_tokens": config.max_tokens}
+    try:
+        resp = await http.post("chat/completions", json=body)
+    except (httpx.TimeoutException, httpx.TransportError) as e:
+        raise RetryableError(f"{type(e).__name__}: {e}") from None
+    if resp.status_code == 429 or resp.status_code >= 500:
+        raise RetryableError(f"HTTP {resp.status_code}: {resp.text[:200]}")
+    if resp.status_code >= 400:
+        raise JudgeError(f"endpoint {config.base_url} answered HTTP {resp.status_code}: {resp.text[:200]} "
+                         "(check base_url, model and the API key)")
+    try:
+        text = resp.json()["choices"][0]["message"]["content"] or ""
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise RetryableError(f"malformed chat completion body: {resp.text[:200]!r}") from None
+    if not text.strip():
+        raise RetryableError("empty reply")
+    return text
+
+
+async def with_retries(config: JudgeConfig, attempt_once: Callable[[], Awaitable[T]]) -> tuple[T | None, list[str]]:
+    """Call `attempt_once` up to 1 + max_retries times with doubling backoff; (result or None, errors seen)."""
+    errors: list[str] = []
+    for attempt in range(config.max_retries + 1):
+        if attempt:
+            await asyncio.sleep(config.backoff_s * 2 ** (attempt - 1))
+        try:
+            return await attempt_once(), errors
+        except RetryableError as e:
+            errors.append(str(e))
+    return None, errors
+
+
+def endpoint_client(config: JudgeConfig) -> httpx.AsyncClient:
+    key = config.api_key()
+    return httpx.AsyncClient(base_url=config.base_url.rstrip("/") + "/",
+                             headers={"Authorization": f"Bearer {key}"} if key else {}, timeout=config.timeout_s)
+
+
+def run_blocking(make_coroutine: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine to completion from sync code (TRL reward functions), in a worker thread if a loop is running."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
 
 
 class JudgeClient:
@@ -105,66 +158,39 @@ class JudgeClient:
         key = stable_hash(self.config.model, self.config.temperature, messages, length=32)
         return Path(self.config.cache_dir) / key[:2] / f"{key}.json"
 
-    async def _request(self, http: httpx.AsyncClient, messages: Messages) -> tuple[float, str]:
-        self.n_requests += 1
-        body = {"model": self.config.model, "messages": messages, "temperature": self.config.temperature,
-                "max_tokens": self.config.max_tokens}
-        try:
-            resp = await http.post("chat/completions", json=body)
-        except (httpx.TimeoutException, httpx.TransportError) as e:
-            raise _Retryable(f"{type(e).__name__}: {e}") from None
-        if resp.status_code == 429 or resp.status_code >= 500:
-            raise _Retryable(f"HTTP {resp.status_code}: {resp.text[:200]}")
-        if resp.status_code >= 400:
-            raise JudgeError(f"judge endpoint {self.config.base_url} answered HTTP {resp.status_code}: "
-                             f"{resp.text[:200]} (check base_url, model and the API key)")
-        try:
-            reply = resp.json()["choices"][0]["message"]["content"] or ""
-        except (ValueError, KeyError, IndexError, TypeError):
-            raise _Retryable(f"malformed chat completion body: {resp.text[:200]!r}") from None
-        try:
-            return parse_score(reply), reply
-        except JudgeError as e:
-            raise _Retryable(str(e)) from None
-
     async def _score_one(self, http: httpx.AsyncClient, gate: asyncio.Semaphore, messages: Messages) -> JudgeResult:
         path = self._cache_path(messages)
         if path is not None and path.is_file():
             hit = read_json(path)
             return JudgeResult(score=hit["score"], reply=hit["reply"], attempts=0, cached=True)
-        errors: list[str] = []
-        for attempt in range(self.config.max_retries + 1):
-            if attempt:
-                await asyncio.sleep(self.config.backoff_s * 2 ** (attempt - 1))
+
+        async def attempt() -> tuple[float, str]:
+            async with gate:
+                self.n_requests += 1
+                reply = await post_chat(http, self.config, messages)
             try:
-                async with gate:
-                    score, reply = await self._request(http, messages)
-            except _Retryable as e:
-                errors.append(str(e))
-                continue
-            if path is not None:
-                write_json_atomic(path, {"model": self.config.model, "score": score, "reply": reply})
-            return JudgeResult(score=score, reply=reply, attempts=attempt + 1)
-        return JudgeResult(score=None, error=f"failed after {len(errors)} attempts; last: {errors[-1]}",
-                           attempts=len(errors))
+                return parse_score(reply), reply
+            except JudgeError as e:
+                raise RetryableError(str(e)) from None
+
+        result, errors = await with_retries(self.config, attempt)
+        if result is None:
+            return JudgeResult(score=None, error=f"failed after {len(errors)} attempts; last: {errors[-1]}",
+                               attempts=len(errors))
+        score, reply = result
+        if path is not None:
+            write_json_atomic(path, {"model": self.config.model, "score": score, "reply": reply})
+        return JudgeResult(score=score, reply=reply, attempts=len(errors) + 1)
 
     async def score_many(self, conversations: Sequence[Messages]) -> list[JudgeResult]:
         """One JudgeResult per conversation, in order; at most `max_concurrency` requests in flight."""
-        key = self.config.api_key()
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
         gate = asyncio.Semaphore(self.config.max_concurrency)
-        async with httpx.AsyncClient(base_url=self.config.base_url.rstrip("/") + "/", headers=headers,
-                                     timeout=self.config.timeout_s) as http:
+        async with endpoint_client(self.config) as http:
             return list(await asyncio.gather(*(self._score_one(http, gate, m) for m in conversations)))
 
     def score_many_sync(self, conversations: Sequence[Messages]) -> list[JudgeResult]:
-        """Blocking wrapper for TRL reward functions; runs in a worker thread if an event loop is already running."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(self.score_many(conversations))
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(asyncio.run, self.score_many(conversations)).result()
+        """Blocking wrapper for TRL reward functions."""
+        return run_blocking(lambda: self.score_many(conversations))
 
 
 def assert_distinct_judges(train: JudgeConfig | None, evaluation: JudgeConfig | None) -> None:
