@@ -47,9 +47,9 @@ def test_zero_dose_in_matrix_and_explicit_arms_are_refused(tmp_path):
 
 def test_mismatched_budgets_fail_the_assertion():
     budgets = {"baseline": {"optimizer_steps": 10, "prompts_per_step": 4, "num_generations": 4,
-                            "max_completion_tokens": 64},
+                            "max_completion_tokens": 64, "max_generated_tokens": 10240},
                "trait": {"optimizer_steps": 12, "prompts_per_step": 4, "num_generations": 4,
-                         "max_completion_tokens": 64}}
+                         "max_completion_tokens": 64, "max_generated_tokens": 12288}}
     with pytest.raises(ConfigError, match="not compute-matched.*optimizer_steps"):
         assert_compute_matched(budgets)
 
