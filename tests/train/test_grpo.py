@@ -82,3 +82,13 @@ def test_generation_batch_is_split_across_devices_and_forwards():
                                   world_size=4) == (16, 8)
     with pytest.raises(ConfigError, match="multiple of"):
         split_generation_batch(config(prompts_per_step=3, num_generations=2, sequences_per_forward=4), world_size=1)
+
+
+def test_fast_rollout_with_accumulated_forwards_trains(tmp_path):
+    # sequences_per_forward < P×G: TRL splits one generation batch over several accumulated forwards.
+    cfg = config(steps=1, prompts_per_step=2, num_generations=2, sequences_per_forward=2, rollout={"engine": "fast"})
+    before = load_file(tiny_model_dir() / "model.safetensors")
+    final = train_grpo(str(tiny_model_dir()), rows_for(cfg), [length_reward], cfg, tmp_path)
+    after = load_file(final / "model.safetensors")
+    assert any(not torch.equal(before[k], after[k]) for k in before if k in after)
+    assert json.loads((tmp_path / "train_summary.json").read_text())["steps"] == 1
