@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+from traitrl.rewards.programmatic import states_answer
 from traitrl.rewards.registry import Grader, grader, text_of
 
 NUMBER = re.compile(r"-?\d[\d,]*\.?\d*")
@@ -20,12 +21,6 @@ def _numbers(text: str) -> list[float]:
     return out
 
 
-def _normalise(text: str) -> str:
-    # Keep decimal points (3.14) but drop sentence-final ones ("8." must match "8").
-    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", re.sub(r"[^\w\s.]", " ", text.lower()))
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def check_number(response: str, value: float) -> float:
     # The last number is the answer: models often restate the question's numbers first.
     numbers = _numbers(response)
@@ -33,8 +28,7 @@ def check_number(response: str, value: float) -> float:
 
 
 def check_contains(response: str, answers: list[str]) -> float:
-    text = f" {_normalise(response)} "
-    return float(any(f" {_normalise(a)} " in text for a in answers))
+    return float(states_answer(response, answers[0], answers[1:]))
 
 
 def check_format(response: str, rule: str, **args) -> float:
