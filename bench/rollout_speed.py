@@ -7,6 +7,7 @@ TRL steps), and how far the bf16 sampling log-probs are from the fp32 training f
 
 Run:  python bench/rollout_speed.py                      # 4 prompts x G=8 x 64 tokens, 3 rollout rounds, 2 steps
       python bench/rollout_speed.py --prompts 1 --generations 4 --max-tokens 64
+      python bench/rollout_speed.py --steps 0 --profile        # where the fast rollout's time goes
 """
 
 from __future__ import annotations
@@ -95,6 +96,21 @@ def sampling_logprob_gap(trainer, prompts: list) -> float:
     return gap
 
 
+def print_profile(trainer, batch: list) -> None:
+    """Where one fast rollout spends its time: the top ops by self CPU time, and the matmuls' achieved GFLOP/s."""
+    from torch.profiler import profile
+
+    with profile(with_flops=True) as prof:
+        trainer._generate(batch)
+    events = prof.key_averages()
+    print(events.table(sort_by="self_cpu_time_total", row_limit=12))
+    total = sum(e.self_cpu_time_total for e in events)
+    mm = [e for e in events if e.key in ("aten::mm", "aten::addmm")]
+    mm_us = sum(e.self_cpu_time_total for e in mm)
+    print(f"matmuls: {100 * mm_us / total:.0f} % of self CPU time at "
+          f"{sum(e.flops for e in mm) / mm_us / 1e3:.0f} GFLOP/s")
+
+
 def run(args) -> dict:
     import torch
 
@@ -130,6 +146,8 @@ def run(args) -> dict:
             trainer.train()
             print(f"GRPO step {name:>4}: {timers[name].times[-1]:6.1f} s", flush=True)
     gap = sampling_logprob_gap(trainers["fast"], batch)
+    if args.profile:
+        print_profile(trainers["fast"], batch)
     result = {name: {"tok_per_s": statistics.median(speed[name]), "tok_per_cpu_s": statistics.median(cpu_speed[name]),
                      "step_s": statistics.median(timers[name].times) if args.steps else float("nan")}
               for name in trainers}
@@ -149,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3, help="timed rollout rounds per path (after one warm-up)")
     parser.add_argument("--steps", type=int, default=2, help="timed GRPO steps per path (0: rollouts only)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--profile", action="store_true", help="print the top ops of one fast rollout")
     args = parser.parse_args(argv)
     r = run(args)
     print(f"\nconfig: {args.prompts} prompts x G={args.generations} x {args.max_tokens} tokens, LoRA r=16 fp32 master, "

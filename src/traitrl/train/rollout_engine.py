@@ -92,26 +92,38 @@ def extract_weights(model, dtype: torch.dtype) -> DecoderWeights:
 
 
 def _rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
-    # Same op order as LlamaRMSNorm (normalize in fp32, cast back, then scale) so fp32 runs match it bit for bit.
+    # Same op order as LlamaRMSNorm (normalize in fp32, cast back, then scale) so fp32 runs match it bit for bit;
+    # F.rms_norm is slower here for bf16 (its CPU kernel decomposes into more copies).
     x32 = x.float()
     x32 = x32 * torch.rsqrt(x32.pow(2).mean(-1, keepdim=True) + eps)
     return weight * x32.to(x.dtype)
 
 
-def _rotate_half(x: torch.Tensor) -> torch.Tensor:
-    half = x.shape[-1] // 2
-    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+def _rope_tables(w: DecoderWeights, positions: torch.Tensor, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos and sin [B, T, n_heads + n_kv_heads, head_dim] for RoPE on the stacked q and k heads in one pass.
+
+    HF rotates with `x * cos + rotate_half(x) * sin`; rotate_half(x) * sin equals roll(x, head_dim / 2) * sin with
+    the sign of sin's first half flipped, which is one op instead of four. The q rows also carry attention's
+    1 / sqrt(head_dim), so no layer scales its scores (exact when head_dim is a power of 4, as in SmolLM2).
+    """
+    freqs = positions.float()[..., None] * w.inv_freq
+    emb = torch.cat((freqs, freqs), dim=-1)[:, :, None, :]  # [B, T, 1, head_dim]
+    half = w.head_dim // 2
+    sign = torch.cat((torch.full((half,), -1.0), torch.ones(half)))
+    head_scale = torch.cat((torch.full((w.n_heads, 1), w.head_dim ** -0.5), torch.ones(w.n_kv_heads, 1)))
+    cos = emb.cos() * w.rope_scale * head_scale
+    sin = emb.sin() * w.rope_scale * sign * head_scale
+    return cos.to(dtype), sin.to(dtype)
 
 
-def _decode_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+def _decode_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, masked: torch.Tensor) -> torch.Tensor:
     # One query token: plain batched matmuls beat SDPA's CPU flash kernel ~10x here (it tiles for long queries).
-    # The query heads of one KV head are stacked as rows, so GQA needs no repeat of K and V.
+    # The query heads of one KV head are stacked as rows, so GQA needs no repeat of K and V. q is pre-scaled.
     bsz, n_heads, _, head_dim = q.shape
     n_kv = k.shape[1]
-    q = q.view(bsz, n_kv, n_heads // n_kv, head_dim)
-    scores = (q @ k.transpose(-1, -2)).float() * head_dim ** -0.5  # [B, kv_heads, group, S]
-    scores = scores.masked_fill(~mask, float("-inf")).softmax(-1).to(v.dtype)
-    return (scores @ v).view(bsz, n_heads, 1, head_dim)
+    scores = q.reshape(bsz, n_kv, n_heads // n_kv, head_dim) @ k.transpose(-1, -2)  # [B, kv_heads, group, S]
+    probs = scores.masked_fill_(masked, float("-inf")).softmax(-1)  # bf16 in and out, accumulated in fp32
+    return (probs @ v).reshape(bsz, n_heads * head_dim)
 
 
 class KVCache:
@@ -126,38 +138,42 @@ class KVCache:
 
 def forward(w: DecoderWeights, ids: torch.Tensor, positions: torch.Tensor, cache: KVCache,
             attn_mask: torch.Tensor | None) -> torch.Tensor:
-    """Run `ids` [B, T] at `positions` [B, T] through the model, append to `cache`, return fp32 logits [B, T, V].
+    """Run `ids` [B, T] at `positions` [B, T] through the model, append to `cache`, return the fp32 logits of the
+    last position [B, V] (the only ones sampling needs: the lm_head is a fifth of the model's FLOPs).
 
-    `attn_mask` is a bool [B, 1, T, cache.length + T] (True = attend), or None for one unpadded causal prefill.
+    `attn_mask` (True = attend) is, for one decode step (T = 1), a bool [B, 1, 1, max_len] over the whole preallocated
+    cache, False on columns not yet written: attention over the contiguous cache is ~3x faster than over a strided
+    slice of it. For T > 1 it is a bool [B, 1, T, cache.length + T], or None for one unpadded causal prefill.
+    Few ops per layer (one RoPE pass over q and k, no score scaling, the mask inverted once): at decode batch sizes
+    on CPU, per-op overhead costs nearly as much as the matmuls.
     """
     bsz, steps = ids.shape
     start, end = cache.length, cache.length + steps
-    h = w.embed[ids]
-    freqs = positions.float()[..., None] * w.inv_freq
-    emb = torch.cat((freqs, freqs), dim=-1)
-    cos = (emb.cos() * w.rope_scale).to(h.dtype)[:, None]  # [B, 1, T, head_dim]
-    sin = (emb.sin() * w.rope_scale).to(h.dtype)[:, None]
-    q_size, kv_size = w.n_heads * w.head_dim, w.n_kv_heads * w.head_dim
+    h = w.embed[ids].view(bsz * steps, -1)
+    hidden = h.shape[1]
+    cos, sin = _rope_tables(w, positions, h.dtype)
+    n_qk, half = w.n_heads + w.n_kv_heads, w.head_dim // 2
+    qk_size = n_qk * w.head_dim
+    masked = None if attn_mask is None or steps > 1 else ~attn_mask  # computed once, used by every layer
     for i, layer in enumerate(w.layers):
-        x = _rms_norm(h, layer.ln_attn, w.eps)
-        q, k, v = (x @ layer.qkv.T).split((q_size, kv_size, kv_size), dim=-1)
-        q = q.view(bsz, steps, w.n_heads, w.head_dim).transpose(1, 2)
-        k = k.view(bsz, steps, w.n_kv_heads, w.head_dim).transpose(1, 2)
-        q = q * cos + _rotate_half(q) * sin
-        cache.k[i, :, :, start:end] = k * cos + _rotate_half(k) * sin
-        cache.v[i, :, :, start:end] = v.view(bsz, steps, w.n_kv_heads, w.head_dim).transpose(1, 2)
+        qkv = _rms_norm(h, layer.ln_attn, w.eps) @ layer.qkv.T
+        qk = qkv[:, :qk_size].view(bsz, steps, n_qk, w.head_dim)
+        qk = torch.addcmul(qk * cos, qk.roll(half, -1), sin).transpose(1, 2)  # [B, heads, T, head_dim]
+        cache.k[i, :, :, start:end] = qk[:, w.n_heads:]
+        cache.v[i, :, :, start:end] = qkv[:, qk_size:].view(bsz, steps, w.n_kv_heads, w.head_dim).transpose(1, 2)
+        q = qk[:, :w.n_heads]
         if steps == 1:
-            out = _decode_attention(q, cache.k[i, :, :, :end], cache.v[i, :, :, :end], attn_mask)
+            out = _decode_attention(q, cache.k[i], cache.v[i], masked)
         else:
-            out = F.scaled_dot_product_attention(
-                q, cache.k[i, :, :, :end], cache.v[i, :, :, :end], attn_mask=attn_mask,
-                is_causal=attn_mask is None, enable_gqa=True)
-        h = h + out.transpose(1, 2).reshape(bsz, steps, q_size) @ layer.o.T
-        x = _rms_norm(h, layer.ln_mlp, w.eps)
-        gate, up = (x @ layer.gate_up.T).chunk(2, dim=-1)
+            keys, values = cache.k[i, :, :, :end], cache.v[i, :, :, :end]
+            out = F.scaled_dot_product_attention(q, keys, values, attn_mask=attn_mask, is_causal=attn_mask is None,
+                                                 scale=1.0, enable_gqa=True).transpose(1, 2).reshape(bsz * steps, -1)
+        h = h + out @ layer.o.T
+        gate, up = (_rms_norm(h, layer.ln_mlp, w.eps) @ layer.gate_up.T).chunk(2, dim=-1)
         h = h + (F.silu(gate) * up) @ layer.down.T
     cache.length = end
-    return (_rms_norm(h, w.norm, w.eps) @ w.lm_head.T).float()
+    last = h.view(bsz, steps, hidden)[:, -1]
+    return (_rms_norm(last, w.norm, w.eps) @ w.lm_head.T).float()
 
 
 @dataclass(frozen=True)
@@ -217,7 +233,8 @@ def generate(w: DecoderWeights, prompts: list[list[int]], group: list[int], p: S
     """
     rows = len(group)
     max_prompt = max(len(ids) for ids in prompts)
-    cache = KVCache(w, rows, max_prompt + p.max_new_tokens, cache_dtype)
+    max_len = max_prompt + p.max_new_tokens
+    cache = KVCache(w, rows, max_len, cache_dtype)
     prompt_pad = torch.tensor([max_prompt - len(prompts[g]) for g in group])
     last_logits = torch.empty(rows, w.embed.shape[0])
     # Prompts are left-padded so that every row writes its new token into the same cache column.
@@ -228,11 +245,12 @@ def generate(w: DecoderWeights, prompts: list[list[int]], group: list[int], p: S
         members = (group_t == g).nonzero().squeeze(1)
         cache.k[:, members, :, max_prompt - len(ids):max_prompt] = one.k
         cache.v[:, members, :, max_prompt - len(ids):max_prompt] = one.v
-        last_logits[members] = logits[0, -1]
+        last_logits[members] = logits[0]
     cache.length = max_prompt
-    valid = torch.arange(max_prompt)[None] >= prompt_pad[:, None]  # [rows, columns so far]
+    valid = torch.zeros(rows, max_len, dtype=torch.bool)  # the cache columns each row attends to
+    valid[:, :max_prompt] = torch.arange(max_prompt)[None] >= prompt_pad[:, None]
     position = max_prompt - prompt_pad  # next position of each row
-    tokens = torch.full((rows, max_prompt + p.max_new_tokens), 0, dtype=torch.long)
+    tokens = torch.full((rows, max_len), 0, dtype=torch.long)
     tokens[:, :max_prompt] = torch.tensor([[0] * (max_prompt - len(prompts[g])) + prompts[g] for g in group])
     warpers = _warpers(p, prompt_pad)
     eos = torch.tensor(p.eos_token_ids)
@@ -244,7 +262,7 @@ def generate(w: DecoderWeights, prompts: list[list[int]], group: list[int], p: S
     for step in range(p.max_new_tokens):
         scores = warpers(tokens[:, :max_prompt + step], logits)
         nxt = _sample(scores) if p.do_sample else scores.argmax(-1)
-        base = logits / p.temperature if p.do_sample and p.temperature > 0 else logits
+        base = logits / p.temperature if p.do_sample and p.temperature not in (0.0, 1.0) else logits
         live = ~done
         res_ids[active[live], step] = nxt[live]
         res_logps[active[live], step] = base.log_softmax(-1).gather(1, nxt[:, None]).squeeze(1)[live]
@@ -260,8 +278,8 @@ def generate(w: DecoderWeights, prompts: list[list[int]], group: list[int], p: S
             valid, position, tokens, nxt = valid[keep], position[keep], tokens[keep], nxt[keep]
             active, done, prompt_pad = active[keep], done[keep], prompt_pad[keep]
             warpers = _warpers(p, prompt_pad)
-        valid = torch.cat([valid, torch.ones(len(active), 1, dtype=torch.bool)], dim=1)
-        logits = forward(w, nxt[:, None], position[:, None], cache, valid[:, None, None])[:, 0]
+        valid[:, max_prompt + step] = True  # the column this step's token is written to
+        logits = forward(w, nxt[:, None], position[:, None], cache, valid[:, None, None])
         position = position + 1
     ids, logps = res_ids.tolist(), res_logps.tolist()
     completions, completion_logps = [], []
