@@ -62,3 +62,16 @@ def test_tokenizer_without_chat_template_is_a_model_error(tiny):
             generate_responses(model, tokenizer, CONVERSATIONS, max_new_tokens=4)
     finally:
         tokenizer.chat_template = template
+
+
+def test_fast_engine_replies_match_hf_generate_in_fp32(tiny):
+    model, tokenizer = tiny
+    fast = generate_responses(model, tokenizer, CONVERSATIONS, max_new_tokens=8, batch_size=2, use_bf16=False)
+    hf = generate_responses(model, tokenizer, CONVERSATIONS, max_new_tokens=8, batch_size=2, use_bf16=False,
+                            engine="hf")
+    assert fast == hf and all(fast)
+
+
+def test_unknown_engine_is_rejected(tiny):
+    with pytest.raises(ValueError, match="engine"):
+        generate_responses(*tiny, CONVERSATIONS, max_new_tokens=4, engine="vllm")
