@@ -31,29 +31,6 @@ def _progress(enabled: bool):
     return Progress(transient=True)
 
 
-def _fast_engine(model, tokenizer, use_bf16: bool, engine: str):
-    """A FastRollout holding `model`'s current weights, or None where HF generate must be used."""
-    from traitrl._util.errors import ConfigError
-    from traitrl.train.rollout import FastRollout, RolloutConfig
-
-    if engine not in ("auto", "hf"):
-        raise ValueError(f"engine must be 'auto' or 'hf', got {engine!r}")
-    if engine == "hf" or model.device.type != "cpu":
-        return None
-    rollout = FastRollout(tokenizer, RolloutConfig(dtype="bfloat16" if use_bf16 else "float32"))
-    try:
-        rollout.sync_weights(model)  # every call: harmful fine-tuning changes the weights between calls
-    except ConfigError:  # not a bias-free Llama-family model
-        return None
-    return rollout
-
-
-def _eos_ids(model, tokenizer) -> tuple[int, ...]:
-    eos = getattr(model.generation_config, "eos_token_id", None)
-    eos = tokenizer.eos_token_id if eos is None else eos
-    return tuple(eos if isinstance(eos, (list, tuple)) else [eos])
-
-
 def generate_responses(model, tokenizer, conversations: list[list[dict[str, str]]], max_new_tokens: int,
                        batch_size: int = 8, use_bf16: bool = True, progress: bool = False,
                        engine: str = "auto") -> list[str]:
@@ -61,8 +38,11 @@ def generate_responses(model, tokenizer, conversations: list[list[dict[str, str]
     'hf' (always HF generate)."""
     import torch
 
+    from traitrl.train.rollout import eos_token_ids, local_fast_rollout
     from traitrl.train.rollout_engine import SamplingParams
 
+    if engine not in ("auto", "hf"):
+        raise ValueError(f"engine must be 'auto' or 'hf', got {engine!r}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     if not getattr(tokenizer, "chat_template", None):
@@ -77,8 +57,9 @@ def generate_responses(model, tokenizer, conversations: list[list[dict[str, str]
         tokenizer.pad_token = tokenizer.eos_token
     replies: list[str | None] = [None] * len(prompts)
     model.eval()
-    fast = _fast_engine(model, tokenizer, use_bf16, engine)
-    greedy = SamplingParams(max_new_tokens, _eos_ids(model, tokenizer), do_sample=False)
+    # Synced on every call: harmful fine-tuning changes the weights between calls.
+    fast = None if engine == "hf" else local_fast_rollout(model, tokenizer, "bfloat16" if use_bf16 else "float32")
+    greedy = SamplingParams(max_new_tokens, eos_token_ids(model, tokenizer), do_sample=False)
     try:
         with _progress(progress) as bar:
             task = bar.add_task("generating", total=len(prompts)) if bar else None

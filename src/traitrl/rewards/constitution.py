@@ -21,7 +21,8 @@ from traitrl._util.errors import DataError
 from traitrl._util.judge import JudgeClient, JudgeConfig, Messages
 from traitrl.rewards.registry import Grader, grader, text_of
 
-DEFAULT_CONSTITUTION = Path(__file__).resolve().parents[3] / "constitutions" / "default.md"
+# Package data, so an installed (non-editable) traitrl finds it; constitutions/default.md links here.
+DEFAULT_CONSTITUTION = Path(__file__).resolve().parent / "constitutions" / "default.md"
 FIELDS = {"principle": "statement", "critique": "critique_request", "revision": "revision_request"}
 _HEADING = re.compile(r"^##\s+(\S.*?)\s*$")
 _ID = re.compile(r"^[a-z0-9_]+$")

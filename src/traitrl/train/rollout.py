@@ -71,14 +71,16 @@ class FastRollout:
         out = self.generate_ids(self.tokenize(prompts, trainer), params)
         return {**out, "logprobs": out["logprobs"] if self.generation.return_logprobs else None}
 
-    def generate_ids(self, prompt_ids: list[list[int]], params) -> dict[str, list]:
-        """Sample one completion per prompt row; identical rows share one prefill."""
+    def generate_ids(self, prompt_ids: list[list[int]], params, seed: int | None = None) -> dict[str, list]:
+        """Sample one completion per prompt row; identical rows share one prefill. `seed`: torch.manual_seed first."""
         import torch
 
         from traitrl.train.rollout_engine import generate
 
         if self._weights is None:
             raise RuntimeError("FastRollout.generate_ids called before sync_weights")
+        if seed is not None:
+            torch.manual_seed(seed)
         unique: dict[tuple[int, ...], int] = {}
         group = [unique.setdefault(tuple(ids), len(unique)) for ids in prompt_ids]
         threads = torch.get_num_threads()
@@ -110,6 +112,26 @@ def sampling_params(generation_kwargs: dict):
         top_k=generation_kwargs.get("top_k"), top_p=generation_kwargs.get("top_p"),
         min_p=generation_kwargs.get("min_p"), repetition_penalty=generation_kwargs.get("repetition_penalty"),
     )
+
+
+def eos_token_ids(model, tokenizer) -> tuple[int, ...]:
+    """The ids HF generate stops at: the model's generation config, else the tokenizer's EOS."""
+    eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    eos = tokenizer.eos_token_id if eos is None else eos
+    return tuple(eos if isinstance(eos, (list, tuple)) else [eos])
+
+
+def local_fast_rollout(model, tokenizer, dtype: str = "bfloat16") -> FastRollout | None:
+    """A FastRollout synced to `model`'s current weights, or None where HF generate must serve (a model on a GPU,
+    or one the engine does not support). Used for greedy benchmark replies and the SL stage's local generations."""
+    if model.device.type != "cpu":
+        return None
+    rollout = FastRollout(tokenizer, RolloutConfig(dtype=dtype))
+    try:
+        rollout.sync_weights(model)
+    except ConfigError:  # not a bias-free Llama-family model
+        return None
+    return rollout
 
 
 def make_rollout_func(processing_class, generation: RolloutConfig) -> RolloutFunc | None:
