@@ -76,3 +76,15 @@ def test_cli_compare_study_dir(tmp_path):
     doc = json.loads((tmp_path / "out" / "report.json").read_text())
     assert doc["comparison"]["reference_name"] == "baseline"
     assert [len(a["runs"]) for a in doc["comparison"]["arms"]] == [2]
+
+
+def test_persistence_plot_draws_a_rate_of_one_whose_wilson_bound_rounds_below_it():
+    from traitrl.report.plots import persistence_plot
+    from traitrl.report.sections import AttackFamilyASR, ErosionCurve, ErosionPoint, PersistenceSection
+
+    # The constitution_vs_traits run hit this: ASR 1.0 with a Wilson upper bound of 0.9999999999999999.
+    curve = ErosionCurve(model="a", points=[ErosionPoint(step=0, trait_score=0.5, asr=1.0, asr_ci_low=0.6,
+                                                         asr_ci_high=0.9999999999999999)])
+    section = PersistenceSection(trait_metric="trait score", curves=[curve], attack_asr=[
+        AttackFamilyASR(model="a", family="roleplay", asr=1.0, ci_low=0.72, ci_high=0.9999999999999999, n_attacks=10)])
+    assert persistence_plot(section).startswith(b"\x89PNG")

@@ -24,11 +24,13 @@ def _png(fig: Figure) -> bytes:
 
 
 def _errors(values: list[float], lows: list[float | None], highs: list[float | None]) -> np.ndarray:
-    """Asymmetric error-bar lengths; a missing bound draws no bar on that side."""
+    """Asymmetric error-bar lengths; a missing bound draws no bar on that side, and neither does a bound on the
+    wrong side of its estimate (a Wilson bound of 1 - 1e-16 at a rate of 1.0, or a percentile-bootstrap interval
+    that excludes its point estimate), which matplotlib would reject as a negative length."""
     v = np.array(values, dtype=float)
     lo = np.array([x if x is not None else np.nan for x in lows], dtype=float)
     hi = np.array([x if x is not None else np.nan for x in highs], dtype=float)
-    return np.nan_to_num(np.vstack([v - lo, hi - v]), nan=0.0)
+    return np.clip(np.nan_to_num(np.vstack([v - lo, hi - v]), nan=0.0), 0.0, None)
 
 
 def forest_plot(comparison: Comparison) -> bytes:
