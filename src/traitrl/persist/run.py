@@ -13,7 +13,7 @@ from typing import Any
 
 from rich.console import Console
 
-from traitrl._util.io import read_jsonl, write_json_atomic, write_jsonl_atomic
+from traitrl._util.io import read_json, read_jsonl, write_json_atomic, write_jsonl_atomic
 from traitrl._util.seed import seed_everything
 from traitrl.data.scenario import Scenario
 from traitrl.persist import harmful_ft, jailbreak, pressure, red_team, steerability
@@ -86,10 +86,17 @@ class Suite:
         from traitrl.train.model import load_model, load_tokenizer
 
         cfg, seed = self.cfg, self.seed
+        # A resumed study keeps a model's finished results when the model, settings and seed are the same.
+        fingerprint = {"model": str(model_path), "config": cfg.model_dump(mode="json"), "seed": seed}
+        if (out / "summary.json").is_file():
+            done = read_json(out / "summary.json")
+            if {k: done.get(k) for k in fingerprint} == fingerprint:
+                console.print(f"  {label}: complete results found, skipped")
+                return done
         seed_everything(seed)
         tokenizer, model = load_tokenizer(str(model_path)), load_model(str(model_path), dtype="float32")
         respond = make_responder(model, tokenizer, cfg.max_new_tokens, cfg.batch_size)
-        result: dict[str, Any] = {"model": str(model_path), "seconds": {}}
+        result: dict[str, Any] = {**fingerprint, "seconds": {}}
 
         def timed(name: str, fn):
             started = time.time()
