@@ -1,4 +1,8 @@
-"""Wall time and peak RSS per stage, appended to DIR/timings.json as each stage ends (so a killed run keeps them)."""
+"""Wall time and peak RSS per stage, appended to DIR/timings.json as each stage ends (so a killed run keeps them).
+
+A resumed run adds an attempt instead of overwriting: a stage's `seconds` is the total over its attempts (a stage
+found finished costs ~0 s) and `peak_rss_gib` the maximum, with each attempt kept under `attempts`.
+"""
 
 from __future__ import annotations
 
@@ -24,5 +28,9 @@ def timed_stage(run_dir: Path, stage: str) -> Iterator[None]:
     yield
     path = Path(run_dir) / "timings.json"
     timings = read_json(path) if path.is_file() else {}
-    timings[stage] = {"seconds": round(time.time() - started, 2), "peak_rss_gib": round(peak_rss_gib(), 3)}
+    previous = timings.get(stage, {})
+    attempts = [*previous.get("attempts", [previous] if previous else []),
+                {"seconds": round(time.time() - started, 2), "peak_rss_gib": round(peak_rss_gib(), 3)}]
+    timings[stage] = {"seconds": round(sum(a["seconds"] for a in attempts), 2),
+                      "peak_rss_gib": max(a["peak_rss_gib"] for a in attempts), "attempts": attempts}
     write_json_atomic(path, timings)
