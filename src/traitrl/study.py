@@ -58,7 +58,7 @@ def _check_resumable(out: Path, config: StudyConfig) -> None:
 def _check_inputs(config: StudyConfig) -> None:
     """Fail before hours of training, not after: the model resolves and the benchmark data is there."""
     from traitrl.evals.data_dir import benchmark_dir
-    from traitrl.train.model import resolve_model
+    from traitrl.models.store import resolve_model
 
     resolve_model(config.model)
     benchmark_dir(config.benchmark_dir)
@@ -101,7 +101,7 @@ def reward_functions(config: StudyConfig) -> list:
 
     judge = None
     if config.train_judge:
-        from traitrl._util.judge import JudgeConfig
+        from traitrl.models.judge import JudgeConfig
 
         judge = JudgeConfig.model_validate(config.train_judge)
     return [task_reward(), trait_reward(judge=judge)]

@@ -5,7 +5,7 @@ import json
 import pytest
 
 import traitrl.evals.benchmarks  # noqa: F401  (built-ins registered before the registry snapshot)
-import traitrl.evals.generate as generate
+import traitrl.models.generate as generate
 from traitrl._util.errors import ConfigError, DataError
 from traitrl.evals.benchmark import BENCHMARKS, get_benchmark
 from traitrl.evals.custom import register_custom
@@ -70,7 +70,7 @@ def test_gen_spec_scores_with_builtin_scorer(tmp_path, restore_registry, monkeyp
     rows = [{"country": "France", "answers": ["Paris"]}, {"country": "Peru", "answers": "Lima"}]
     spec = write_benchmark(tmp_path / "g", GEN_SPEC, rows)
     monkeypatch.setattr(generate, "generate_responses",
-                        lambda m, t, convs, n, b=8: ["It is PARIS." if "France" in c[0]["content"] else "Quito"
+                        lambda m, t, convs, n, b=8, **_: ["It is PARIS." if "France" in c[0]["content"] else "Quito"
                                                      for c in convs])
     [summary] = run_benchmarks(tiny_lm.path, "my_capitals", tmp_path / "out", data_dir=tmp_path, custom=[spec],
                                **tiny_lm.kwargs())

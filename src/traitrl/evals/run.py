@@ -23,6 +23,7 @@ from traitrl.evals.benchmark import BENCHMARKS, CATEGORIES, Benchmark, GenItem, 
 from traitrl.evals.data_dir import benchmark_dir
 from traitrl.evals.record import (BenchmarkSummary, ItemScore, list_benchmark_records, read_benchmark_record,
                                   write_benchmark_record)
+from traitrl.models import GenParams, LoglikelihoodUnsupported, Model, get_model
 
 # Requests scored (or conversations generated) between two cache appends: the most a killed run loses.
 CACHE_CHUNK = 256
@@ -88,62 +89,25 @@ class OutputCache:
             f.write("".join(json.dumps({"key": k, "value": v}, ensure_ascii=False) + "\n" for k, v in new.items()))
 
 
-class LoadedModel:
-    """The model and tokenizer, loaded on first use, plus a weights fingerprint that keys the cache."""
-
-    def __init__(self, name: str, model_obj=None, tokenizer=None):
-        self.name, self._model, self._tokenizer, self._fingerprint = name, model_obj, tokenizer, None
-
-    @property
-    def model(self):
-        if self._model is None:
-            from traitrl.train.model import load_model
-
-            self._model = load_model(self.name)
-        return self._model
-
-    @property
-    def tokenizer(self):
-        if self._tokenizer is None:
-            from traitrl.train.model import load_tokenizer
-
-            self._tokenizer = load_tokenizer(self.name)
-        return self._tokenizer
-
-    @property
-    def fingerprint(self) -> str:
-        if self._fingerprint is None:
-            # A few values of every tensor: a fine-tune, a merged LoRA or another dtype all change it.
-            import torch
-
-            with torch.no_grad():
-                sample = [(n, tuple(p.shape), str(p.dtype), p.detach().flatten()[:256].double().sum().item())
-                          for n, p in self.model.named_parameters()]
-            self._fingerprint = stable_hash(self.name, sample)
-        return self._fingerprint
-
-
-def _mc_item_scores(bench: Benchmark, items: list[MCItem], lm: LoadedModel, cache: OutputCache,
+def _mc_item_scores(bench: Benchmark, items: list[MCItem], lm: Model, cache: OutputCache,
                     batch_size: int) -> list[ItemScore]:
-    from traitrl.evals.mc import counterbalanced_twin, encode_request, metric_value, render_context, score_requests
+    from traitrl.evals.mc import counterbalanced_twin, metric_value
 
-    tokenizer = lm.tokenizer
     twins = [counterbalanced_twin(it) for it in items]
     texts = {}  # cache key → (context text, choices)
     keys = []
     for it, twin in zip(items, twins, strict=True):
         keys.append([])
         for variant in (it, twin) if twin else (it,):
-            text = render_context(tokenizer, variant.context)
+            text = variant.context if isinstance(variant.context, str) else lm.render_chat(variant.context)
             key = stable_hash(text, variant.choices)
             texts[key] = (text, variant.choices)
             keys[-1].append(key)
     todo = [k for k in texts if k not in cache.values]
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     for lo in range(0, len(todo), CACHE_CHUNK):
         chunk = todo[lo:lo + CACHE_CHUNK]
-        requests = [encode_request(tokenizer, *texts[k]) for k in chunk]
-        cache.add(dict(zip(chunk, score_requests(lm.model, requests, batch_size, pad_id), strict=True)))
+        lls = lm.loglikelihood([texts[k][0] for k in chunk], [list(texts[k][1]) for k in chunk])
+        cache.add(dict(zip(chunk, lls, strict=True)))
     scores = []
     for it, twin, item_keys in zip(items, twins, keys, strict=True):
         lls = cache.values[item_keys[0]]
@@ -164,24 +128,21 @@ def _mc_item_scores(bench: Benchmark, items: list[MCItem], lm: LoadedModel, cach
     return scores
 
 
-def _cached_responder(lm: LoadedModel, cache: OutputCache, max_new_tokens: int, batch_size: int):
+def _cached_responder(lm: Model, cache: OutputCache, max_new_tokens: int, batch_size: int):
     def respond(conversations: list[list[dict[str, str]]]) -> list[str]:
-        from traitrl.evals.generate import generate_responses
-
         keys = [stable_hash(c, max_new_tokens) for c in conversations]
         todo = list(dict.fromkeys(k for k in keys if k not in cache.values))
         by_key = dict(zip(keys, conversations, strict=True))
         for lo in range(0, len(todo), CACHE_CHUNK):
             chunk = todo[lo:lo + CACHE_CHUNK]
-            replies = generate_responses(lm.model, lm.tokenizer, [by_key[k] for k in chunk], max_new_tokens,
-                                         batch_size)
+            replies = lm.generate([by_key[k] for k in chunk], GenParams(max_new_tokens, batch_size=batch_size))
             cache.add(dict(zip(chunk, replies, strict=True)))
         return [cache.values[k] for k in keys]
 
     return respond
 
 
-def _gen_item_scores(bench: Benchmark, items: list[GenItem], lm: LoadedModel, cache: OutputCache,
+def _gen_item_scores(bench: Benchmark, items: list[GenItem], lm: Model, cache: OutputCache,
                      batch_size: int) -> list[ItemScore]:
     respond = _cached_responder(lm, cache, bench.max_new_tokens, batch_size)
     hashes = [stable_hash(it.messages, bench.max_new_tokens) for it in items]
@@ -225,7 +186,7 @@ def _completed(out_dir: Path, bench: Benchmark, model: str, item_ids: list[str])
     return summary
 
 
-def run_benchmark(bench: Benchmark, items: list, lm: LoadedModel, out_dir: Path, batch_size: int = 16,
+def run_benchmark(bench: Benchmark, items: list, lm: Model, out_dir: Path, batch_size: int = 16,
                   cache_root: Path | None = None) -> BenchmarkSummary:
     """Score `items` of one benchmark with `lm`, write `<out_dir>/<name>.json(l)` and return the summary."""
     ids = [it.id for it in items]
@@ -244,11 +205,14 @@ def run_benchmark(bench: Benchmark, items: list, lm: LoadedModel, out_dir: Path,
 def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path, data_dir: str | Path | None = None,
                    limit: int | None = None, batch_size: int = 16, seed: int = 0, model_obj=None, tokenizer=None,
                    custom: list[str | Path] | None = None,
-                   log: Callable[[str], None] | None = None) -> list[BenchmarkSummary]:
-    """Run the selected benchmarks on `model` (a name or path; only a label if `model_obj` is given).
+                   log: Callable[[str], None] | None = None,
+                   model_options: dict[str, Any] | None = None) -> list[BenchmarkSummary]:
+    """Run the selected benchmarks on `model`, a model spec (traitrl.models; only a label if `model_obj` is given).
 
     `limit` takes a seeded sample of that many items per benchmark; `custom` lists YAML specs (evals.custom) to
-    register first; `log` receives one line per benchmark (names and scores only).
+    register first; `log` receives one line per benchmark (names and scores only); `model_options` go to the model
+    backend (e.g. base_url for openai:NAME). A benchmark the backend cannot score (multiple choice without prompt
+    log-probabilities) is skipped with a logged reason and has no record.
     """
     if custom:
         from traitrl.evals.custom import register_custom
@@ -261,14 +225,19 @@ def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path,
     out.mkdir(parents=True, exist_ok=True)
     write_manifest(out, {"model": model, "benchmarks": names, "limit": limit, "batch_size": batch_size,
                          "data_dir": str(data), "custom": [str(c) for c in custom or []]}, {"sample": seed}, "evals")
-    lm = LoadedModel(model, model_obj, tokenizer)
+    given = {"model_obj": model_obj, "tokenizer": tokenizer} if model_obj is not None else {}
+    lm = get_model(model, batch_size=batch_size, **given, **(model_options or {}))
     summaries = []
     for name in names:
         bench = get_benchmark(name)
         items = sample_items(bench.load_items(data), limit, seed, name)
         summary = _completed(out, bench, model, [it.id for it in items])
         if summary is None:
-            summary = run_benchmark(bench, items, lm, out, batch_size)
+            try:
+                summary = run_benchmark(bench, items, lm, out, batch_size)
+            except LoglikelihoodUnsupported as e:
+                (log or print)(f"{name}: skipped, multiple choice needs log-likelihoods: {e}")
+                continue
         elif log:
             log(f"{name}: complete record found, skipped")
         if log:

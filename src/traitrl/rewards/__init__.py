@@ -1,7 +1,7 @@
 """Graders → rewards: programmatic rubric checks, reference-embedding similarity and a rubric LLM judge, combined per
 trait into TRL reward functions (`trait_reward`), plus their validation on a hand-labeled set."""
 
-from traitrl._util.judge import JudgeConfig, JudgeResult, assert_distinct_judges
+from traitrl.models.judge import JudgeConfig, JudgeResult, assert_distinct_judges
 from traitrl.rewards.combine import (
     TRAIT_WEIGHTS,
     counterfactual_consistency,

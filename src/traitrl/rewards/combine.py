@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from traitrl._util.errors import DataError
-from traitrl._util.judge import JudgeConfig
+from traitrl.models.judge import JudgeConfig
 from traitrl.data.scenario import Scenario, Trait
 from traitrl.rewards.embedding import EmbeddingScorer
 from traitrl.rewards.programmatic import score_consistency, score_rubric

@@ -21,7 +21,7 @@ from scipy.stats import spearmanr
 
 from traitrl._util.errors import DataError
 from traitrl._util.io import iter_jsonl
-from traitrl._util.judge import JudgeConfig
+from traitrl.models.judge import JudgeConfig
 from traitrl.data.scenario import Scenario
 from traitrl.rewards.combine import score_responses
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from traitrl._util.errors import ConfigError
 from traitrl._util.io import read_json, read_jsonl, write_json_atomic, write_jsonl_atomic
-from traitrl._util.judge import JudgeConfig, assert_distinct_judges
+from traitrl.models.judge import JudgeConfig, assert_distinct_judges
 from traitrl.train.config import TrainConfig
 
 # The study and arm configs (traitrl.config) sit on top of every stage, so they are duck-typed here, not imported.
@@ -144,7 +144,7 @@ def sl_prompts(rows: list[dict], n: int) -> list[list[dict]]:
 
 
 def local_model(spec: str | None, default: str) -> str:
-    from traitrl.train.model import resolve_model
+    from traitrl.models.store import resolve_model
 
     return resolve_model(spec or default)
 
@@ -153,7 +153,7 @@ def load_local(name: str, loaded: dict) -> tuple[Any, Any]:
     """(model, tokenizer) of a local model, loaded once per run (`loaded`: resolved path → pair)."""
     import torch
 
-    from traitrl.train.model import load_model, load_tokenizer
+    from traitrl.models.store import load_model, load_tokenizer
 
     path = local_model(None, name)
     if path not in loaded:

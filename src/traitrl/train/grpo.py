@@ -13,9 +13,10 @@ from pathlib import Path
 
 from traitrl._util.errors import ConfigError
 from traitrl._util.io import write_json_atomic, write_jsonl_atomic
+from traitrl.models.judge import judge_error_counts
+from traitrl.models.store import load_model, load_tokenizer
 from traitrl.rewards.registry import Grader
 from traitrl.train.config import TrainConfig
-from traitrl.train.model import load_model, load_tokenizer
 
 FINAL_DIR = "final"
 SUMMARY_FILE = "train_summary.json"
@@ -111,6 +112,7 @@ def train_grpo(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: Tr
         train_dataset=Dataset.from_list(rows), processing_class=tokenizer, peft_config=peft_config,
         rollout_func=make_rollout_func(tokenizer, cfg.rollout),
     )
+    trainer.add_callback(judge_error_callback())
     checkpoint = last_checkpoint(output_dir) if resume else None
     started = time.time()
     trainer.train(resume_from_checkpoint=checkpoint)
@@ -125,9 +127,23 @@ def train_grpo(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: Tr
     write_json_atomic(output_dir / SUMMARY_FILE, {
         "steps": trainer.state.global_step, "seconds_this_session": seconds, "resumed_from": checkpoint,
         "generated_tokens": sum_generated_tokens(history, cfg), "reward_functions": names,
-        "final_model": str(final),
+        "final_model": str(final), **judge_error_counts(),
     })
     return final
+
+
+def judge_error_callback():
+    """Adds the judges' cumulative item and error counts to every logged step (metrics.jsonl). A judge whose error
+    share passes its max_error_rate raises JudgeError inside the reward function, which stops the run."""
+    from transformers import TrainerCallback
+
+    class JudgeErrors(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            # Trainer.log appends to log_history before callbacks run; extend that entry, not the `logs` copy.
+            if state.log_history:
+                state.log_history[-1].update(judge_error_counts())
+
+    return JudgeErrors()
 
 
 def sum_generated_tokens(history: list[dict], cfg: TrainConfig) -> int:

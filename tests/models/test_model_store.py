@@ -2,7 +2,7 @@ import pytest
 
 from helpers import tiny_model_dir
 from traitrl._util.errors import ModelError
-from traitrl.train.model import BUILTIN_MODELS, load_model, prepare_builtin, resolve_model
+from traitrl.models.store import BUILTIN_MODELS, load_model, prepare_builtin, resolve_model
 
 
 def test_unknown_model_name_is_one_clear_error():
