@@ -54,7 +54,11 @@ def eval_command(
     threads: int | None = typer.Option(None, help="torch CPU threads (default: torch's choice)."),
 ) -> None:
     """Run benchmarks on a model and write one record per benchmark into --out."""
+    from traitrl._util.errors import ConfigError
     from traitrl.evals.run import run_benchmarks
+
+    if (base_url is not None) != model.startswith("openai:"):
+        raise ConfigError("--base-url goes with --model openai:NAME, and openai:NAME needs --base-url")
 
     if threads:
         import torch

@@ -96,13 +96,14 @@ def chat_body(config: EndpointConfig, messages: list[dict[str, str]], **override
             "max_tokens": config.max_tokens} | overrides
 
 
-def chat_text(reply: dict) -> str:
-    """The assistant text of a chat-completions body; RetryableError when malformed or empty."""
+def chat_text(reply: dict, allow_empty: bool = False) -> str:
+    """The assistant text of a chat-completions body; RetryableError when malformed, or empty unless allowed (a
+    judge's empty reply is a failure; a benchmarked model's is an answer)."""
     try:
         text = reply["choices"][0]["message"]["content"] or ""
     except (KeyError, IndexError, TypeError):
         raise RetryableError(f"malformed chat completion body: {str(reply)[:200]!r}") from None
-    if not text.strip():
+    if not text.strip() and not allow_empty:
         raise RetryableError("empty reply")
     return text
 
@@ -206,3 +207,49 @@ class EndpointClient:
 
     def error_rate_exceeded(self) -> bool:
         return self.n_failed >= 3 and self.n_failed > self.config.max_error_rate * self.n_items
+
+
+def download(url: str, dest: Path, sha256: str, size: int, advance: Callable[[int], None] = lambda n: None,
+             timeout_s: float = 60.0) -> bool:
+    """Fetch `url` into `dest`, resuming a `.part` file left by an interrupted run; True if bytes were fetched.
+
+    The file is kept only if its sha256 matches; a mismatch deletes the partial file and raises DataError naming
+    `dest`, so a corrupted or changed upstream file is never used.
+    """
+    import hashlib
+
+    from traitrl._util.errors import DataError
+
+    if dest.is_file() and dest.stat().st_size == size and hashlib.sha256(dest.read_bytes()).hexdigest() == sha256:
+        advance(size)
+        return False
+    part = dest.with_name(dest.name + ".part")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    have = part.stat().st_size if part.is_file() else 0
+    if have > size:
+        part.unlink()
+        have = 0
+    headers = {"Range": f"bytes={have}-"} if 0 < have < size else {}
+    if have < size:
+        try:
+            with httpx.stream("GET", url, headers=headers, timeout=timeout_s, follow_redirects=True) as resp:
+                if resp.status_code >= 400:
+                    raise DataError(f"{dest}: download failed, {url} answered HTTP {resp.status_code}")
+                resumed = resp.status_code == 206
+                advance(have if resumed else 0)
+                with part.open("ab" if resumed else "wb") as f:
+                    for chunk in resp.iter_bytes():
+                        f.write(chunk)
+                        advance(len(chunk))
+        except httpx.TransportError as e:
+            raise DataError(f"{dest}: download from {url} interrupted ({type(e).__name__}: {e}); run the same command "
+                            "again to resume") from None
+    else:
+        advance(have)
+    digest = hashlib.sha256(part.read_bytes()).hexdigest()
+    if digest != sha256:
+        part.unlink()
+        raise DataError(f"{dest}: checksum mismatch (sha256 {digest}, expected {sha256}) for {url}; the file was "
+                        "not kept")
+    part.replace(dest)
+    return True

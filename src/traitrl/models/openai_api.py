@@ -43,6 +43,10 @@ def continuation_logprob(body: dict, context_chars: int, prompt_chars: int) -> f
     return total
 
 
+def _reply_text(body: dict) -> str:
+    return chat_text(body, allow_empty=True)
+
+
 class OpenAIModel:
     def __init__(self, served_name: str, name: str | None = None, base_url: str | None = None,
                  api_key_env: str | None = "OPENAI_API_KEY", batch_size: int = 16, **settings: Any) -> None:
@@ -64,7 +68,7 @@ class OpenAIModel:
 
     def generate(self, conversations: list[Messages], params: GenParams) -> list[str]:
         calls = [Call("chat/completions", chat_body(self.config, c, max_tokens=params.max_new_tokens,
-                                                    temperature=params.temperature), chat_text)
+                                                    temperature=params.temperature), _reply_text)
                  for c in conversations]
         replies = self.client.call_many_sync(calls)
         self._raise_errors(replies, "chat completions")
