@@ -93,7 +93,7 @@ def show(path: Path = typer.Argument(None, help=BANK_HELP), seed: int = 0,
 def check_contamination_command(
         path: Path = typer.Argument(None, help=BANK_HELP), seed: int = 0,
         data_dir: Path = typer.Option(
-            None, help="Benchmark data folder (default: $TRAITRL_BENCHMARK_DIR, else ../shared/benchmarks)."),
+            None, help="Benchmark data folder (default: $TRAITRL_BENCHMARK_DIR, else the fetch folder)."),
         n: int = typer.Option(13, help="Word n-gram length."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON.")) -> None:
     """Word n-gram overlap between every scenario and every benchmark file; exits 1 if there is any hit."""

@@ -2,7 +2,7 @@
 
 On CPU, Llama-family models decode through the fast rollout engine (models/rollout_engine.py: a bf16 copy of the
 weights with any LoRA merged in, ~4x HF generate); other models, and any model on a GPU, use HF `generate`, under
-bf16 autocast on CPU (ANCHORS.md: ~100 vs 73 tok/s at batch 8). Greedy decoding keeps results deterministic for a
+bf16 autocast on CPU (measured: ~100 vs 73 tok/s at batch 8). Greedy decoding keeps results deterministic for a
 given model, dtype and batch composition; batches are formed from the length-sorted conversations, so the same
 inputs always land in the same batches.
 """
