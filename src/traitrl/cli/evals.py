@@ -52,6 +52,8 @@ def eval_command(
     seed: int = typer.Option(0, help="Seed for the --limit sample."),
     custom: list[Path] = typer.Option([], help="Custom benchmark spec (YAML); repeat for several."),
     threads: int | None = typer.Option(None, help="torch CPU threads (default: torch's choice)."),
+    log_format: str = typer.Option("traitrl", help="'inspect' also writes an Inspect eval log per benchmark into "
+                                                  "OUT/inspect/ (needs inspect-ai)."),
 ) -> None:
     """Run benchmarks on a model and write one record per benchmark into --out."""
     from traitrl._util.errors import ConfigError
@@ -65,7 +67,7 @@ def eval_command(
 
         torch.set_num_threads(threads)
     summaries = run_benchmarks(model, suite, out, data_dir=data_dir, limit=limit, batch_size=batch_size, seed=seed,
-                               custom=list(custom),
+                               custom=list(custom), log_format=log_format,
                                model_options={"base_url": base_url, "api_key_env": api_key_env} if base_url else None,
                                log=lambda line: console.print(line, markup=False, highlight=False,
                                                                                      soft_wrap=True))

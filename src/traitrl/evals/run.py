@@ -21,6 +21,7 @@ from traitrl._util.io import stable_hash
 from traitrl._util.manifest import write_manifest
 from traitrl.evals.benchmark import BENCHMARKS, CATEGORIES, Benchmark, GenItem, MCItem, get_benchmark
 from traitrl.evals.data_dir import benchmark_dir
+from traitrl.evals.inspect_interop import INSPECT_PREFIX, LOG_FORMATS
 from traitrl.evals.record import (BenchmarkSummary, ItemScore, list_benchmark_records, read_benchmark_record,
                                   write_benchmark_record)
 from traitrl.models import GenParams, LoglikelihoodUnsupported, Model, get_model
@@ -38,7 +39,9 @@ def select_benchmarks(selection: str | list[str]) -> list[str]:
         raise ConfigError("no benchmarks selected; give 'all', a category, a label or benchmark names")
     chosen: list[str] = []
     for part in parts:
-        if part == "all":
+        if part.startswith(INSPECT_PREFIX):  # an Inspect task, resolved by Inspect when it runs
+            found = [part]
+        elif part == "all":
             found = list(BENCHMARKS)
         elif part in BENCHMARKS:
             found = [part]
@@ -206,14 +209,19 @@ def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path,
                    limit: int | None = None, batch_size: int = 16, seed: int = 0, model_obj=None, tokenizer=None,
                    custom: list[str | Path] | None = None,
                    log: Callable[[str], None] | None = None,
-                   model_options: dict[str, Any] | None = None) -> list[BenchmarkSummary]:
+                   model_options: dict[str, Any] | None = None,
+                   log_format: str = "traitrl") -> list[BenchmarkSummary]:
     """Run the selected benchmarks on `model`, a model spec (traitrl.models; only a label if `model_obj` is given).
 
     `limit` takes a seeded sample of that many items per benchmark; `custom` lists YAML specs (evals.custom) to
     register first; `log` receives one line per benchmark (names and scores only); `model_options` go to the model
     backend (e.g. base_url for openai:NAME). A benchmark the backend cannot score (multiple choice without prompt
-    log-probabilities) is skipped with a logged reason and has no record.
+    log-probabilities) is skipped with a logged reason and has no record. `inspect:<task>` names run that Inspect
+    task (evals.inspect_interop; re-run every time). `log_format="inspect"` also writes an Inspect eval log per
+    benchmark into `<out_dir>/inspect/`.
     """
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"log_format must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}")
     if custom:
         from traitrl.evals.custom import register_custom
 
@@ -229,6 +237,16 @@ def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path,
     lm = get_model(model, batch_size=batch_size, **given, **(model_options or {}))
     summaries = []
     for name in names:
+        if name.startswith(INSPECT_PREFIX):
+            from traitrl.evals.inspect_interop import run_inspect_benchmark
+
+            summary, scores = run_inspect_benchmark(name, lm, out, limit)
+            write_benchmark_record(out, summary, scores)
+            if log:
+                log(f"{name}: {summary.metric} = {summary.score} over {summary.n_items} items "
+                    f"({summary.n_errors} errors, {summary.seconds} s)")
+            summaries.append(summary)
+            continue
         bench = get_benchmark(name)
         items = sample_items(bench.load_items(data), limit, seed, name)
         summary = _completed(out, bench, model, [it.id for it in items])
@@ -245,5 +263,9 @@ def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path,
             log(f"{name}: {summary.metric} = {summary.score} over {summary.n_items} items "
                 f"({summary.n_errors} errors, {summary.seconds} s"
                 + (f", first-letter rate {bias:.2f})" if bias is not None else ")"))
+        if log_format == "inspect":
+            from traitrl.evals.inspect_interop import write_inspect_log
+
+            write_inspect_log(out / "inspect", summary, read_benchmark_record(out, name)[1], items)
         summaries.append(summary)
     return summaries
