@@ -38,6 +38,8 @@ class EvalConfig(BaseModel):
     batch_size: int = Field(16, ge=1)
     include_base: bool = Field(True, description="Also evaluate the untrained base model.")
     custom: list[str] = Field(default_factory=list, description="YAML specs of user benchmarks (docs/battery.md).")
+    log_format: Literal["traitrl", "inspect"] = Field("traitrl", description="'inspect' also writes Inspect eval "
+                                                      "logs per benchmark and model (needs inspect-ai).")
 
 
 class ReportConfig(BaseModel):

@@ -127,6 +127,7 @@ def evaluate(config: StudyConfig, model: str, out_dir: Path) -> None:
 
     run_benchmarks(model, config.eval.suite, out_dir, data_dir=config.benchmark_dir, limit=config.eval.limit,
                    batch_size=config.eval.batch_size, seed=config.seed, custom=config.eval.custom or None,
+                   log_format=config.eval.log_format,
                    log=lambda line: console.print(line))
 
 
