@@ -42,6 +42,16 @@ class EvalConfig(BaseModel):
                                                       "logs per benchmark and model (needs inspect-ai).")
 
 
+class RewardSpec(BaseModel):
+    """One reward function for GRPO: a grader registry name (`traitrl rewards list`) or `package.module:function`,
+    with its keyword arguments."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, description="Registry name or package.module:function.")
+    kwargs: dict[str, Any] = Field(default_factory=dict, description="Arguments of the grader factory; a grader "
+                                   "with a `judge` argument and none given here gets the study's `train_judge`.")
+
+
 class ReportConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     n_boot: int = Field(2000, ge=100, description="Paired-bootstrap resamples per benchmark.")
@@ -62,6 +72,9 @@ class StudyConfig(BaseModel):
     eval: EvalConfig = Field(default_factory=EvalConfig)
     judge: dict[str, Any] | None = Field(None, description="Evaluation judge (OpenAI-compatible); None = offline.")
     train_judge: dict[str, Any] | None = Field(None, description="Training judge; must differ from `judge`.")
+    rewards: list[RewardSpec] = Field(
+        default_factory=lambda: [RewardSpec(name="task_reward"), RewardSpec(name="trait_reward")],
+        description="GRPO reward functions (trait arms); weights come from train.reward_weights by name.")
     persist: dict[str, Any] | None = Field(None, description="Persistence suite settings; None skips it.")
     constitution: ConstitutionConfig = Field(default_factory=ConstitutionConfig,
                                              description="Settings of `method: constitution` arms.")

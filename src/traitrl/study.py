@@ -96,15 +96,19 @@ def build_arm_mix(config: StudyConfig, arm: ArmConfig, bank_path: Path, arm_dir:
 
 
 def reward_functions(config: StudyConfig) -> list:
-    from traitrl.rewards import trait_reward
-    from traitrl.rewards.tasks import task_reward
+    """The configured reward functions; a grader that takes a `judge` and was given none gets `train_judge`."""
+    import inspect
 
-    judge = None
-    if config.train_judge:
-        from traitrl.models.judge import JudgeConfig
+    from traitrl.rewards.registry import GRADERS, get_grader
 
-        judge = JudgeConfig.model_validate(config.train_judge)
-    return [task_reward(), trait_reward(judge=judge)]
+    funcs = []
+    for spec in config.rewards:
+        kwargs = dict(spec.kwargs)
+        factory = GRADERS[spec.name][2] if spec.name in GRADERS else None
+        if config.train_judge and factory and "judge" in inspect.signature(factory).parameters:
+            kwargs.setdefault("judge", config.train_judge)
+        funcs.append(get_grader(spec.name, **kwargs))
+    return funcs
 
 
 def train_arm(config: StudyConfig, arm: ArmConfig, rows: list[dict], arm_dir: Path, resume: bool) -> Path:

@@ -20,7 +20,7 @@ def list_command() -> None:
     from traitrl.rewards.registry import GRADERS
 
     for name in list_graders():
-        factory, version = GRADERS[name]
+        factory, version, _ = GRADERS[name]
         print(f"{name} (v{version}): {(factory.__doc__ or '').strip().splitlines()[0]}")
     print(f"criterion checks: {', '.join(sorted(CHECKS))}")
 

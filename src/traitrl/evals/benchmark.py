@@ -89,6 +89,25 @@ def benchmark(name: str) -> Callable[[Callable[[], Benchmark]], Callable[[], Ben
     return register
 
 
+def register_benchmark_ref(ref: str) -> str:
+    """Register the benchmark built by `package.module:factory` (a zero-argument function returning a Benchmark)
+    under its own name, which is returned."""
+    import importlib
+
+    module, _, attr = ref.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as e:
+        raise ConfigError(f"benchmark {ref!r}: cannot import {attr!r} from {module!r} ({e})") from None
+    bench = factory()
+    if not isinstance(bench, Benchmark):
+        raise ConfigError(f"benchmark {ref!r}: {attr}() returned {type(bench).__name__}, not a Benchmark")
+    if BENCHMARKS.get(bench.name) not in (None, factory):
+        raise ConfigError(f"benchmark {ref!r}: the name {bench.name!r} is already registered")
+    BENCHMARKS[bench.name] = factory
+    return bench.name
+
+
 def get_benchmark(name: str) -> Benchmark:
     if name not in BENCHMARKS:
         close = difflib.get_close_matches(name, BENCHMARKS, n=3)

@@ -19,7 +19,8 @@ from typing import Any
 from traitrl._util.errors import ConfigError, DataError, TraitrlError
 from traitrl._util.io import stable_hash
 from traitrl._util.manifest import write_manifest
-from traitrl.evals.benchmark import BENCHMARKS, CATEGORIES, Benchmark, GenItem, MCItem, get_benchmark
+from traitrl.evals.benchmark import (BENCHMARKS, CATEGORIES, Benchmark, GenItem, MCItem, get_benchmark,
+                                    register_benchmark_ref)
 from traitrl.evals.data_dir import benchmark_dir
 from traitrl.evals.inspect_interop import INSPECT_PREFIX, LOG_FORMATS
 from traitrl.evals.record import (BenchmarkSummary, ItemScore, list_benchmark_records, read_benchmark_record,
@@ -41,6 +42,8 @@ def select_benchmarks(selection: str | list[str]) -> list[str]:
     for part in parts:
         if part.startswith(INSPECT_PREFIX):  # an Inspect task, resolved by Inspect when it runs
             found = [part]
+        elif ":" in part:  # package.module:factory, a zero-argument function returning a Benchmark
+            found = [register_benchmark_ref(part)]
         elif part == "all":
             found = list(BENCHMARKS)
         elif part in BENCHMARKS:
