@@ -56,11 +56,13 @@ def _check_resumable(out: Path, config: StudyConfig) -> None:
 
 
 def _check_inputs(config: StudyConfig) -> None:
-    """Fail before hours of training, not after: the model resolves and the benchmark data is there."""
+    """Fail before hours of training, not after: the model and the reward functions resolve and the benchmark data
+    is there."""
     from traitrl.evals.data_dir import benchmark_dir
     from traitrl.models.store import resolve_model
 
     resolve_model(config.model)
+    reward_functions(config)
     benchmark_dir(config.benchmark_dir)
     if any(a.method == "constitution" for a in config.arms):
         from traitrl.train.constitution import check_constitution_study

@@ -69,3 +69,13 @@ def test_study_rewards_come_from_the_config():
     assert user.__name__ == "echo_length" and user(["p"], ["ab"]) == [2.0]
     with pytest.raises(ValueError, match="extra"):
         StudyConfig(rewards=[{"name": "task_reward", "weight": 2}])
+
+
+def test_an_unknown_reward_fails_before_any_training(tmp_path):
+    from helpers import tiny_model_dir
+
+    from traitrl.study import _check_inputs
+
+    cfg = StudyConfig(model=str(tiny_model_dir()), rewards=[{"name": "task_reward"}, {"name": "trait_rewardd"}])
+    with pytest.raises(ConfigError, match="Unknown grader 'trait_rewardd'"):
+        _check_inputs(cfg)
