@@ -8,7 +8,7 @@ from traitrl._util.errors import DataError
 from traitrl.data.bank import build_bank
 from traitrl.data.contamination import check_contamination
 from traitrl.data.scenario import Rubric, Scenario, Turn
-from traitrl.evals.data_dir import DEFAULT_BENCHMARK_DIR
+from traitrl.evals.data_dir import benchmark_dir
 
 SENTENCE = "the quick brown fox jumps over the lazy dog while seven tired engineers quietly watch from the bridge"
 
@@ -59,6 +59,9 @@ def test_missing_folder_is_an_error(tmp_path):
         check_contamination([make_scenario(SENTENCE)], tmp_path / "nope")
 
 
-@pytest.mark.skipif(not DEFAULT_BENCHMARK_DIR.is_dir(), reason="benchmark data folder not present")
 def test_shipped_bank_shares_no_13gram_with_any_benchmark():
-    assert check_contamination(build_bank(seed=0), DEFAULT_BENCHMARK_DIR) == []
+    try:
+        data = benchmark_dir()
+    except DataError:
+        pytest.skip("benchmark data folder not present")
+    assert check_contamination(build_bank(seed=0), data) == []
