@@ -53,13 +53,29 @@ def select_benchmarks(selection: str | list[str]) -> list[str]:
 
 
 def sample_items(items: list, limit: int | None, seed: int, name: str) -> list:
-    """A seeded sample of `limit` items in their original order (each benchmark draws its own sample)."""
+    """A seeded sample of `limit` items in their original order (each benchmark draws its own sample).
+
+    Items that carry meta["stratum"] (persona answer polarity, BBQ context condition) are drawn in equal numbers
+    from each stratum (as far as each has items), so a small sample cannot tilt towards one answer and reward a
+    response prior such as always saying Yes.
+    """
     if limit is None or limit >= len(items):
         return items
     if limit < 1:
         raise ConfigError(f"limit must be >= 1, got {limit}")
-    keep = sorted(random.Random(f"{seed}:{name}").sample(range(len(items)), limit))
-    return [items[i] for i in keep]
+    rng = random.Random(f"{seed}:{name}")
+    strata: dict[str, list[int]] = {}
+    for i, it in enumerate(items):
+        strata.setdefault(str(getattr(it, "meta", {}).get("stratum", "")), []).append(i)
+    if len(strata) == 1:
+        return [items[i] for i in sorted(rng.sample(range(len(items)), limit))]
+    queues = [rng.sample(idx, len(idx)) for _, idx in sorted(strata.items())]
+    keep: list[int] = []
+    while len(keep) < limit:  # round-robin over the shuffled strata: equal counts while each lasts
+        for queue in queues:
+            if queue and len(keep) < limit:
+                keep.append(queue.pop())
+    return [items[i] for i in sorted(keep)]
 
 
 class OutputCache:
@@ -196,7 +212,7 @@ def _gen_item_scores(bench: Benchmark, items: list[GenItem], lm: LoadedModel, ca
         try:
             scores.append(ItemScore(item_id=it.id, prompt_hash=h, score=bench.score_response(it, reply),
                                     response=reply, meta=dict(it.meta)))
-        except TraitrlError as e:  # a judge that failed after retries: counted and reported, never dropped
+        except TraitrlError as e:  # a judge failed after retries, or Unscorable: counted, never scored 0
             scores.append(ItemScore(item_id=it.id, prompt_hash=h, score=None, response=reply, error=str(e),
                                     meta=dict(it.meta)))
     return scores
@@ -232,7 +248,8 @@ def run_benchmark(bench: Benchmark, items: list, lm: LoadedModel, out_dir: Path,
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)
         raise DataError(f"benchmark {bench.name!r}: item id {dup!r} occurs more than once; ids must be unique")
-    cache = OutputCache((cache_root or out_dir / "cache") / lm.fingerprint / f"{bench.name}.jsonl")
+    cache_file = f"{bench.cache_name or bench.name}.jsonl"
+    cache = OutputCache((cache_root or out_dir / "cache") / lm.fingerprint / cache_file)
     start = time.perf_counter()
     score_items = _mc_item_scores if bench.format == "mc" else _gen_item_scores
     scores = score_items(bench, items, lm, cache, batch_size)
