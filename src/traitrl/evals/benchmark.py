@@ -72,6 +72,9 @@ class Benchmark:
     max_new_tokens: int = 128
     # Generative benchmarks that score the same replies another way name the benchmark whose output cache they share.
     cache_name: str | None = None
+    # Published protocol (evals.judge_protocols) that scores the replies when an evaluation judge is configured;
+    # `score_response` is the offline fallback.
+    judge_protocol: str | None = None
 
     def spec(self) -> dict[str, Any]:
         return {

@@ -14,7 +14,7 @@ import random
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from traitrl._util.errors import ConfigError, DataError, TraitrlError
 from traitrl._util.io import stable_hash
@@ -23,6 +23,9 @@ from traitrl.evals.benchmark import BENCHMARKS, CATEGORIES, Benchmark, GenItem, 
 from traitrl.evals.data_dir import benchmark_dir
 from traitrl.evals.record import (BenchmarkSummary, ItemScore, list_benchmark_records, read_benchmark_record,
                                   write_benchmark_record)
+
+if TYPE_CHECKING:
+    from traitrl.evals.judge_protocols import JudgeConfig
 
 # Requests scored (or conversations generated) between two cache appends: the most a killed run loses.
 CACHE_CHUNK = 256
@@ -197,8 +200,24 @@ def _cached_responder(lm: LoadedModel, cache: OutputCache, max_new_tokens: int, 
     return respond
 
 
+def _scorer(bench: Benchmark, judge) -> str:
+    return f"judge:{bench.judge_protocol}" if judge is not None and bench.judge_protocol else "offline"
+
+
+def _judged_item_scores(bench: Benchmark, items: list[GenItem], hashes: list[str], replies: list[str],
+                        judge) -> list[ItemScore]:
+    from traitrl.evals.judge_protocols import judge_scores
+
+    scorer = _scorer(bench, judge)
+    return [ItemScore(item_id=it.id, prompt_hash=h, score=score, response=reply, error=error,
+                      meta={**it.meta, "scorer": scorer})
+            for it, h, reply, (score, error) in zip(items, hashes, replies,
+                                                    judge_scores(bench.judge_protocol, items, replies, judge),
+                                                    strict=True)]
+
+
 def _gen_item_scores(bench: Benchmark, items: list[GenItem], lm: LoadedModel, cache: OutputCache,
-                     batch_size: int) -> list[ItemScore]:
+                     batch_size: int, judge=None) -> list[ItemScore]:
     respond = _cached_responder(lm, cache, bench.max_new_tokens, batch_size)
     hashes = [stable_hash(it.messages, bench.max_new_tokens) for it in items]
     if bench.protocol is not None:
@@ -207,8 +226,11 @@ def _gen_item_scores(bench: Benchmark, items: list[GenItem], lm: LoadedModel, ca
                 for it, h, (score, transcript) in zip(items, hashes, results, strict=True)]
     if bench.score_response is None:
         raise ConfigError(f"generative benchmark {bench.name!r} defines neither score_response nor protocol")
+    replies = respond([it.messages for it in items])
+    if _scorer(bench, judge) != "offline":
+        return _judged_item_scores(bench, items, hashes, replies, judge)
     scores = []
-    for it, h, reply in zip(items, hashes, respond([it.messages for it in items]), strict=True):
+    for it, h, reply in zip(items, hashes, replies, strict=True):
         try:
             scores.append(ItemScore(item_id=it.id, prompt_hash=h, score=bench.score_response(it, reply),
                                     response=reply, meta=dict(it.meta)))
@@ -224,26 +246,33 @@ def first_letter_rate(scores: list[ItemScore]) -> float | None:
     return sum(rates) / len(rates) if rates else None
 
 
-def _summary(bench: Benchmark, model: str, scores: list[ItemScore], seconds: float) -> BenchmarkSummary:
+def _summary(bench: Benchmark, model: str, scores: list[ItemScore], seconds: float,
+             scorer: str = "offline") -> BenchmarkSummary:
     ok = [s.score for s in scores if s.error is None and s.score is not None]
     return BenchmarkSummary(benchmark=bench.name, version=bench.version, category=bench.category,
                             metric=bench.metric, higher_is_better=bench.higher_is_better, model=model,
                             n_items=len(scores), n_errors=len(scores) - len(ok),
-                            score=sum(ok) / len(ok) if ok else None, labels=list(bench.labels), seconds=seconds)
+                            score=sum(ok) / len(ok) if ok else None, labels=list(bench.labels), seconds=seconds,
+                            scorer=scorer)
 
 
-def _completed(out_dir: Path, bench: Benchmark, model: str, item_ids: list[str]) -> BenchmarkSummary | None:
+def _completed(out_dir: Path, bench: Benchmark, model: str, item_ids: list[str],
+               scorer: str = "offline") -> BenchmarkSummary | None:
     if bench.name not in list_benchmark_records(out_dir):
         return None
     summary, scores = read_benchmark_record(out_dir, bench.name)
-    if summary.model != model or summary.version != bench.version or [s.item_id for s in scores] != item_ids:
+    if (summary.model != model or summary.version != bench.version or summary.scorer != scorer
+            or [s.item_id for s in scores] != item_ids):
         return None
     return summary
 
 
 def run_benchmark(bench: Benchmark, items: list, lm: LoadedModel, out_dir: Path, batch_size: int = 16,
-                  cache_root: Path | None = None) -> BenchmarkSummary:
-    """Score `items` of one benchmark with `lm`, write `<out_dir>/<name>.json(l)` and return the summary."""
+                  cache_root: Path | None = None, judge=None) -> BenchmarkSummary:
+    """Score `items` of one benchmark with `lm`, write `<out_dir>/<name>.json(l)` and return the summary.
+
+    `judge` (a JudgeClient, evals.judge_protocols.eval_judge_client) scores generative benchmarks that name a
+    published protocol; without it their offline scorer does."""
     ids = [it.id for it in items]
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)
@@ -251,21 +280,24 @@ def run_benchmark(bench: Benchmark, items: list, lm: LoadedModel, out_dir: Path,
     cache_file = f"{bench.cache_name or bench.name}.jsonl"
     cache = OutputCache((cache_root or out_dir / "cache") / lm.fingerprint / cache_file)
     start = time.perf_counter()
-    score_items = _mc_item_scores if bench.format == "mc" else _gen_item_scores
-    scores = score_items(bench, items, lm, cache, batch_size)
-    summary = _summary(bench, lm.name, scores, round(time.perf_counter() - start, 3))
+    if bench.format == "mc":
+        scores = _mc_item_scores(bench, items, lm, cache, batch_size)
+    else:
+        scores = _gen_item_scores(bench, items, lm, cache, batch_size, judge)
+    summary = _summary(bench, lm.name, scores, round(time.perf_counter() - start, 3), _scorer(bench, judge))
     write_benchmark_record(out_dir, summary, scores)
     return summary
 
 
 def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path, data_dir: str | Path | None = None,
                    limit: int | None = None, batch_size: int = 16, seed: int = 0, model_obj=None, tokenizer=None,
-                   custom: list[str | Path] | None = None,
-                   log: Callable[[str], None] | None = None) -> list[BenchmarkSummary]:
+                   custom: list[str | Path] | None = None, log: Callable[[str], None] | None = None,
+                   judge: JudgeConfig | None = None) -> list[BenchmarkSummary]:
     """Run the selected benchmarks on `model` (a name or path; only a label if `model_obj` is given).
 
     `limit` takes a seeded sample of that many items per benchmark; `custom` lists YAML specs (evals.custom) to
-    register first; `log` receives one line per benchmark (names and scores only).
+    register first; `log` receives one line per benchmark (names and scores only); `judge`, the evaluation judge,
+    scores generative benchmarks by their published protocol (replies cached under `<out_dir>/cache/judge`).
     """
     if custom:
         from traitrl.evals.custom import register_custom
@@ -279,13 +311,18 @@ def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path,
     write_manifest(out, {"model": model, "benchmarks": names, "limit": limit, "batch_size": batch_size,
                          "data_dir": str(data), "custom": [str(c) for c in custom or []]}, {"sample": seed}, "evals")
     lm = LoadedModel(model, model_obj, tokenizer)
+    client = None
+    if judge is not None:
+        from traitrl.evals.judge_protocols import eval_judge_client
+
+        client = eval_judge_client(judge, out / "cache" / "judge")
     summaries = []
     for name in names:
         bench = get_benchmark(name)
         items = sample_items(bench.load_items(data), limit, seed, name)
-        summary = _completed(out, bench, model, [it.id for it in items])
+        summary = _completed(out, bench, model, [it.id for it in items], _scorer(bench, client))
         if summary is None:
-            summary = run_benchmark(bench, items, lm, out, batch_size)
+            summary = run_benchmark(bench, items, lm, out, batch_size, judge=client)
         elif log:
             log(f"{name}: complete record found, skipped")
         if log:
