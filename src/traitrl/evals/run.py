@@ -319,7 +319,8 @@ def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path,
     summaries = []
     for name in names:
         bench = get_benchmark(name)
-        items = sample_items(bench.load_items(data), limit, seed, name)
+        # Benchmarks sharing a cache score the same replies, so they draw the same sample.
+        items = sample_items(bench.load_items(data), limit, seed, bench.cache_name or name)
         summary = _completed(out, bench, model, [it.id for it in items], _scorer(bench, client))
         if summary is None:
             summary = run_benchmark(bench, items, lm, out, batch_size, judge=client)
