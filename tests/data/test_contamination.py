@@ -67,12 +67,10 @@ def test_shipped_bank_shares_no_13gram_with_any_benchmark():
 # --- all training text vs all eval text (data.overlap) ---------------------------------------------------------
 
 def _eval_files():
-    from importlib.resources import files
-    from pathlib import Path
+    """Every eval text file but the shared benchmark folder (that one is checked in the slow test)."""
+    from traitrl.cli.data import eval_text_files
 
-    from traitrl.evals.benchmarks.gen_common import project_data_path
-
-    return [(project_data_path(""), "evals/benchmarks/data"), (Path(str(files("traitrl.persist"))) / "data", "persist")]
+    return eval_text_files(DEFAULT_BENCHMARK_DIR)[1:]
 
 
 def test_exact_and_reworded_duplicates_are_found_with_file_and_item(tmp_path):

@@ -126,9 +126,10 @@ def eval_text_files(folder: Path) -> list[tuple[Path, str]]:
     from importlib.resources import files
 
     from traitrl.evals.benchmarks.gen_common import project_data_path
+    from traitrl.evals.refusal import reply_set_path
 
     return [(folder, "benchmarks"), (project_data_path(""), "evals/benchmarks/data"),
-            (Path(str(files("traitrl.persist"))) / "data", "persist/data")]
+            (reply_set_path().parent, "evals/data"), (Path(str(files("traitrl.persist"))) / "data", "persist/data")]
 
 
 def check_all_text(scenarios: list[Scenario], folder: Path, as_json: bool) -> None:
