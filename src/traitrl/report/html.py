@@ -12,7 +12,6 @@ from importlib import resources
 from string import Template
 
 from traitrl.report.sections import ComputeSection, ReportDocument
-from traitrl.report.style_section import style_html
 from traitrl.stats.models import BenchmarkDelta, Comparison
 
 
@@ -158,8 +157,6 @@ def render_html(doc: ReportDocument, figures: dict[str, bytes]) -> str:
         body += ["<h2>Method side-by-side</h2>", fig["methods"], _methods_table(doc)]
     if doc.sections.compute:
         body += ["<h2>Compute matching</h2>", _compute_table(doc)]
-    if doc.sections.style:
-        body += ["<h2>Response style</h2>", style_html(doc.sections.style)]
     body += ["<h2>All benchmarks</h2>", '<p class="note">Click a column header to sort. Bold green/red: '
              "significant after Holm adjustment within the arm.</p>", delta_table(comparison), _notes(comparison)]
     template = Template(resources.files("traitrl.report").joinpath("templates/report.html").read_text("utf-8"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from traitrl.report.html import compute_rows, format_p
-from traitrl.report.style_section import style_markdown
 from traitrl.report.sections import ReportDocument
 
 
@@ -37,8 +36,6 @@ def render_markdown(doc: ReportDocument) -> str:
         lines += ["", "## Compute matching", "", "matched: " + ("yes" if doc.sections.compute.matched else "NO"), "",
                   "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
-    if doc.sections.style:
-        lines += style_markdown(doc.sections.style)
     lines += ["", "## Uncertainty", ""]
     lines += [f"- **{k}**: {v}" for k, v in c.uncertainty.items()]
     missing = [(a.name, m) for a in c.arms for m in a.missing]

@@ -11,7 +11,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from traitrl.report.style_section import StyleSection
 from traitrl.stats.models import Comparison
 from traitrl.stats.sweep import DoseResponse, TransferMatrix
 
@@ -143,7 +142,6 @@ class ReportSections(_Record):
     transfer_matrix: TransferMatrix | None = None
     persistence: PersistenceSection | None = None
     methods: MethodComparison | None = None
-    style: StyleSection | None = None
 
 
 class FigureInfo(_Record):
