@@ -244,14 +244,7 @@ def compare_and_report(config: StudyConfig, out: Path, sections: dict) -> dict[s
                               n_boot=config.report.n_boot, meta=metas, reference_name=config.reference_arm)
     write_json_atomic(out / "comparison.json", comparison.model_dump(mode="json"))
     sections = {**sections, **method_section(config, comparison, metas, arm_dirs, sections.get("persistence"))}
-    from traitrl.report.style_section import style_section
-
-    eval_dirs = {config.reference_arm: out / "arms" / config.reference_arm / "evals"}
-    eval_dirs |= {arm.name: out / "arms" / arm.name / "evals" for arm in config.arms}
-    if config.eval.include_base:
-        eval_dirs[BASE_ARM] = out / "arms" / BASE_ARM / "evals"
-    return write_report(comparison, out, sections={**sections, "compute": compute_section(config, out),
-                                                   "style": style_section(eval_dirs)})
+    return write_report(comparison, out, sections={**sections, "compute": compute_section(config, out)})
 
 
 def method_section(config: StudyConfig, comparison, metas: dict, arm_dirs: dict[str, list[Path]],

@@ -1,13 +1,7 @@
-"""The "Response style" section: covariates per model from eval records, shown in report.html and report.md."""
-
-import json
-
-from synthetic_runs import write_benchmark
+"""The "Response style" section: covariates per model from eval records, rendered as HTML and markdown tables."""
 
 from traitrl.evals.record import BenchmarkSummary, ItemScore, write_benchmark_record
-from traitrl.report import write_report
-from traitrl.report.style_section import style_section
-from traitrl.stats import compare_runs
+from traitrl.report.style_section import StyleSection, style_html, style_markdown, style_section
 
 
 def _persona(out, yes_share: float):
@@ -19,15 +13,12 @@ def _persona(out, yes_share: float):
                                                  n_items=10, n_errors=0, score=1.0), items)
 
 
-def test_style_table_per_model_in_html_md_and_json(tmp_path):
-    write_benchmark(tmp_path / "ref", "b", [1, 0] * 50)
-    write_benchmark(tmp_path / "arm", "b", [1, 1] * 50)
+def test_style_table_per_model(tmp_path):
     _persona(tmp_path / "ref", 0.5)
     _persona(tmp_path / "arm", 0.9)
     section = style_section({"ref": tmp_path / "ref", "arm": tmp_path / "arm", "gone": tmp_path / "missing"})
     assert section.values["persona_yes_rate"] == [0.5, 0.9, None]
-    paths = write_report(compare_runs(tmp_path / "ref", {"arm": [tmp_path / "arm"]}, n_boot=200), tmp_path / "out",
-                         sections={"style": section.model_dump()})
-    assert "<h2>Response style</h2>" in paths["html"].read_text()
-    assert "| persona Yes rate (0.5 = no bias) | 0.50 | 0.90 | – |" in paths["md"].read_text()
-    assert json.loads(paths["json"].read_text())["sections"]["style"]["models"] == ["ref", "arm", "gone"]
+    assert StyleSection.model_validate(section.model_dump()) == section  # round-trips through report.json
+    assert "| persona Yes rate (0.5 = no bias) | 0.50 | 0.90 | – |" in style_markdown(section)
+    html = style_html(section)
+    assert "<th>arm</th>" in html and "<td>0.90</td>" in html and "&lt;" not in "".join(section.models)

@@ -1,7 +1,10 @@
 """Report section "Response style": the style covariates (evals.style) of every evaluated model, side by side.
 
 A benchmark gain that comes with a jump in, say, the Yes rate or the benign refusal rate may be a change of answer
-style rather than of the trait; this table lets the reader check. Rows are covariates, columns models.
+style rather than of the trait; this table lets the reader check. Rows are covariates, columns models. The model
+and the two renderers have the shape of a registered report section (a pydantic model; html(model) -> str;
+markdown(model) -> lines, both without the heading), to be registered as "style_covariates" with the title
+"Response style" and filled by the study from every arm's eval folder (`style_section`).
 """
 
 from __future__ import annotations
@@ -52,6 +55,5 @@ def style_html(section: StyleSection) -> str:
 
 
 def style_markdown(section: StyleSection) -> list[str]:
-    lines = ["", "## Response style", "", "| covariate | " + " | ".join(section.models) + " |",
-             "|" + "---|" * (len(section.models) + 1)]
+    lines = ["| covariate | " + " | ".join(section.models) + " |", "|" + "---|" * (len(section.models) + 1)]
     return lines + ["| " + " | ".join(row) + " |" for row in _rows(section)]
