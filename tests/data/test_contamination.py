@@ -118,3 +118,24 @@ def test_training_text_has_no_duplicate_in_any_benchmark_file():
     hits = find_overlaps(training_units(build_bank(seed=0), DEFAULT_CONSTITUTION),
                          eval_units([(DEFAULT_BENCHMARK_DIR, "benchmarks")]))
     assert [(h["kind"], h["eval"], h["training"]) for h in hits] == []
+
+
+def test_cli_all_reports_counts_with_file_and_item_and_fails_on_a_hit(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from traitrl.cli.data import app
+    from traitrl.data.tasks import read_facts
+
+    bank = tmp_path / "bank.jsonl"
+    runner = CliRunner()
+    assert runner.invoke(app, ["build", "--out", str(bank), "--domains", "health"]).exit_code == 0
+    pool_question = read_facts()[0][0]  # a question of the regular task pool, planted in a benchmark file
+    bench = write_data(tmp_path, "qa/items.jsonl", '{"question": "Name a colour of the rainbow."}\n'
+                                                   f'{{"question": "{pool_question}"}}\n')
+    result = runner.invoke(app, ["check-contamination", str(bank), "--all", "--json", "--data-dir", str(bench)])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 1 and (report["n_exact"], report["n_near"]) == (1, 0)
+    [hit] = report["hits"]
+    assert (hit["eval"], hit["training"]) == ("benchmarks/qa/items.jsonl:2", "data/tables/facts.json:0")
