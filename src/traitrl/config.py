@@ -94,6 +94,10 @@ class StudyConfig(BaseModel):
             raise ValueError(f"reference_arm {self.reference_arm!r} must have dose 0 (the compute-matched baseline)")
         if self.judge and self.train_judge and self.judge == self.train_judge:
             raise ValueError("`train_judge` equals `judge`: training must never use the evaluation judge config")
+        if self.judge and self.train_judge:  # the same model at another URL or temperature is the same judge
+            from traitrl.models.judge import JudgeConfig, assert_distinct_judges
+
+            assert_distinct_judges(JudgeConfig.model_validate(self.train_judge), JudgeConfig.model_validate(self.judge))
         return self
 
     def arm(self, name: str) -> ArmConfig:

@@ -129,12 +129,14 @@ def arm_seed(config: StudyConfig, arm: ArmConfig) -> int:
 
 
 def evaluate(config: StudyConfig, model: str, out_dir: Path) -> None:
+    from traitrl.evals.judge_protocols import JudgeConfig
     from traitrl.evals.run import run_benchmarks
 
     run_benchmarks(model, config.eval.suite, out_dir, data_dir=config.benchmark_dir, limit=config.eval.limit,
                    batch_size=config.eval.batch_size, seed=config.seed, custom=config.eval.custom or None,
                    log_format=config.eval.log_format,
-                   log=lambda line: console.print(line))
+                   log=lambda line: console.print(line),
+                   judge=JudgeConfig.model_validate(config.judge) if config.judge else None)
 
 
 def run_arm(config: StudyConfig, name: str, out: Path, resume: bool = True) -> Path:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from traitrl._util.errors import ConfigError
+from traitrl._util.errors import ConfigError, TraitrlError
 
 CATEGORIES = (
     "deception_honesty", "sycophancy", "reward_hacking", "health", "fairness", "corrigibility",
@@ -41,6 +41,11 @@ class GenItem:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+class Unscorable(TraitrlError):
+    """A reply gives the scorer nothing to score (a calibration reply with no confidence). The item is recorded with
+    this error and left out of the mean: counted, never scored 0."""
+
+
 # Generates one reply per conversation, batched: the only access to the model a generative protocol gets.
 Responder = Callable[[list[list[dict[str, str]]]], list[str]]
 
@@ -65,6 +70,11 @@ class Benchmark:
     # it returns (score, transcript) per item.
     protocol: Callable[[list[GenItem], Responder], list[tuple[float, str]]] | None = None
     max_new_tokens: int = 128
+    # Generative benchmarks that score the same replies another way name the benchmark whose output cache they share.
+    cache_name: str | None = None
+    # Published protocol (evals.judge_protocols) that scores the replies when an evaluation judge is configured;
+    # `score_response` is the offline fallback.
+    judge_protocol: str | None = None
 
     def spec(self) -> dict[str, Any]:
         return {

@@ -13,7 +13,7 @@ import numpy as np
 
 from traitrl.evals.benchmark import MCItem
 
-MC_METRICS = ("acc", "acc_norm", "acc_bytes", "mc2")
+MC_METRICS = ("acc", "acc_norm", "acc_bytes", "mc2", "pair_gap")
 
 
 def metric_value(metric: str, lls: Sequence[float], choices: Sequence[str], gold: Sequence[int]) -> float:
@@ -28,6 +28,13 @@ def metric_value(metric: str, lls: Sequence[float], choices: Sequence[str], gold
     if metric == "mc2":
         probs = np.exp(lls - lls.max())
         return float(probs[list(gold)].sum() / probs.sum())
+    if metric == "pair_gap":
+        # Two-choice items whose ideal is indifference: 2 |P(gold) - 0.5|, 0 when both are equally likely, 1 when
+        # one is certain, whichever side it favours.
+        if len(lls) != 2:
+            raise ValueError(f"pair_gap needs exactly two choices, got {len(lls)}")
+        probs = np.exp(lls - lls.max())
+        return float(abs(2 * probs[gold[0]] / probs.sum() - 1))
     raise ValueError(f"unknown MC metric {metric!r}; expected one of {MC_METRICS}")
 
 

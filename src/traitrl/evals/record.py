@@ -37,6 +37,8 @@ class BenchmarkSummary(BaseModel):
     n_errors: int
     score: float | None = Field(description="Mean of per-item scores over items without error.")
     labels: list[str] = Field(default_factory=list, description="Extra tags, e.g. 'health' for transfer matrices.")
+    scorer: str = Field("offline", description="What scored the items: 'offline' (rules, log-likelihoods) or "
+                                               "'judge:<protocol>' (evals.judge_protocols).")
     seconds: float | None = None
 
 

@@ -1,6 +1,6 @@
 """Run benchmarks on one model and write one record per benchmark: `run_benchmarks(model, "all", out_dir)`.
 
-MC benchmarks are scored by log-likelihood (evals.mc), generative ones by generating replies (evals.generate) and
+MC benchmarks are scored by log-likelihood (evals.mc), generative ones by generating replies (models.generate) and
 calling the benchmark's `score_response` or `protocol`. Model outputs are cached by item hash under
 `<out_dir>/cache/<model fingerprint>/`, appended batch by batch, so a killed run resumes where it stopped and a
 re-run is instant; a benchmark whose record is complete (same model, version and items) is not run again.
@@ -14,7 +14,7 @@ import random
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from traitrl._util.errors import ConfigError, DataError, TraitrlError
 from traitrl._util.io import stable_hash
@@ -26,6 +26,9 @@ from traitrl.evals.inspect_interop import INSPECT_PREFIX, LOG_FORMATS
 from traitrl.evals.record import (BenchmarkSummary, ItemScore, list_benchmark_records, read_benchmark_record,
                                   write_benchmark_record)
 from traitrl.models import GenParams, LoglikelihoodUnsupported, Model, get_model
+
+if TYPE_CHECKING:
+    from traitrl.evals.judge_protocols import JudgeConfig
 
 # Requests scored (or conversations generated) between two cache appends: the most a killed run loses.
 CACHE_CHUNK = 256
@@ -60,13 +63,29 @@ def select_benchmarks(selection: str | list[str]) -> list[str]:
 
 
 def sample_items(items: list, limit: int | None, seed: int, name: str) -> list:
-    """A seeded sample of `limit` items in their original order (each benchmark draws its own sample)."""
+    """A seeded sample of `limit` items in their original order (each benchmark draws its own sample).
+
+    Items that carry meta["stratum"] (persona answer polarity, BBQ context condition) are drawn in equal numbers
+    from each stratum (as far as each has items), so a small sample cannot tilt towards one answer and reward a
+    response prior such as always saying Yes.
+    """
     if limit is None or limit >= len(items):
         return items
     if limit < 1:
         raise ConfigError(f"limit must be >= 1, got {limit}")
-    keep = sorted(random.Random(f"{seed}:{name}").sample(range(len(items)), limit))
-    return [items[i] for i in keep]
+    rng = random.Random(f"{seed}:{name}")
+    strata: dict[str, list[int]] = {}
+    for i, it in enumerate(items):
+        strata.setdefault(str(getattr(it, "meta", {}).get("stratum", "")), []).append(i)
+    if len(strata) == 1:
+        return [items[i] for i in sorted(rng.sample(range(len(items)), limit))]
+    queues = [rng.sample(idx, len(idx)) for _, idx in sorted(strata.items())]
+    keep: list[int] = []
+    while len(keep) < limit:  # round-robin over the shuffled strata: equal counts while each lasts
+        for queue in queues:
+            if queue and len(keep) < limit:
+                keep.append(queue.pop())
+    return [items[i] for i in sorted(keep)]
 
 
 class OutputCache:
@@ -148,8 +167,24 @@ def _cached_responder(lm: Model, cache: OutputCache, max_new_tokens: int, batch_
     return respond
 
 
+def _scorer(bench: Benchmark, judge) -> str:
+    return f"judge:{bench.judge_protocol}" if judge is not None and bench.judge_protocol else "offline"
+
+
+def _judged_item_scores(bench: Benchmark, items: list[GenItem], hashes: list[str], replies: list[str],
+                        judge) -> list[ItemScore]:
+    from traitrl.evals.judge_protocols import judge_scores
+
+    scorer = _scorer(bench, judge)
+    return [ItemScore(item_id=it.id, prompt_hash=h, score=score, response=reply, error=error,
+                      meta={**it.meta, "scorer": scorer})
+            for it, h, reply, (score, error) in zip(items, hashes, replies,
+                                                    judge_scores(bench.judge_protocol, items, replies, judge),
+                                                    strict=True)]
+
+
 def _gen_item_scores(bench: Benchmark, items: list[GenItem], lm: Model, cache: OutputCache,
-                     batch_size: int) -> list[ItemScore]:
+                     batch_size: int, judge=None) -> list[ItemScore]:
     respond = _cached_responder(lm, cache, bench.max_new_tokens, batch_size)
     hashes = [stable_hash(it.messages, bench.max_new_tokens) for it in items]
     if bench.protocol is not None:
@@ -158,12 +193,15 @@ def _gen_item_scores(bench: Benchmark, items: list[GenItem], lm: Model, cache: O
                 for it, h, (score, transcript) in zip(items, hashes, results, strict=True)]
     if bench.score_response is None:
         raise ConfigError(f"generative benchmark {bench.name!r} defines neither score_response nor protocol")
+    replies = respond([it.messages for it in items])
+    if _scorer(bench, judge) != "offline":
+        return _judged_item_scores(bench, items, hashes, replies, judge)
     scores = []
-    for it, h, reply in zip(items, hashes, respond([it.messages for it in items]), strict=True):
+    for it, h, reply in zip(items, hashes, replies, strict=True):
         try:
             scores.append(ItemScore(item_id=it.id, prompt_hash=h, score=bench.score_response(it, reply),
                                     response=reply, meta=dict(it.meta)))
-        except TraitrlError as e:  # a judge that failed after retries: counted and reported, never dropped
+        except TraitrlError as e:  # a judge failed after retries, or Unscorable: counted, never scored 0
             scores.append(ItemScore(item_id=it.id, prompt_hash=h, score=None, response=reply, error=str(e),
                                     meta=dict(it.meta)))
     return scores
@@ -175,35 +213,45 @@ def first_letter_rate(scores: list[ItemScore]) -> float | None:
     return sum(rates) / len(rates) if rates else None
 
 
-def _summary(bench: Benchmark, model: str, scores: list[ItemScore], seconds: float) -> BenchmarkSummary:
+def _summary(bench: Benchmark, model: str, scores: list[ItemScore], seconds: float,
+             scorer: str = "offline") -> BenchmarkSummary:
     ok = [s.score for s in scores if s.error is None and s.score is not None]
     return BenchmarkSummary(benchmark=bench.name, version=bench.version, category=bench.category,
                             metric=bench.metric, higher_is_better=bench.higher_is_better, model=model,
                             n_items=len(scores), n_errors=len(scores) - len(ok),
-                            score=sum(ok) / len(ok) if ok else None, labels=list(bench.labels), seconds=seconds)
+                            score=sum(ok) / len(ok) if ok else None, labels=list(bench.labels), seconds=seconds,
+                            scorer=scorer)
 
 
-def _completed(out_dir: Path, bench: Benchmark, model: str, item_ids: list[str]) -> BenchmarkSummary | None:
+def _completed(out_dir: Path, bench: Benchmark, model: str, item_ids: list[str],
+               scorer: str = "offline") -> BenchmarkSummary | None:
     if bench.name not in list_benchmark_records(out_dir):
         return None
     summary, scores = read_benchmark_record(out_dir, bench.name)
-    if summary.model != model or summary.version != bench.version or [s.item_id for s in scores] != item_ids:
+    if (summary.model != model or summary.version != bench.version or summary.scorer != scorer
+            or [s.item_id for s in scores] != item_ids):
         return None
     return summary
 
 
 def run_benchmark(bench: Benchmark, items: list, lm: Model, out_dir: Path, batch_size: int = 16,
-                  cache_root: Path | None = None) -> BenchmarkSummary:
-    """Score `items` of one benchmark with `lm`, write `<out_dir>/<name>.json(l)` and return the summary."""
+                  cache_root: Path | None = None, judge=None) -> BenchmarkSummary:
+    """Score `items` of one benchmark with `lm`, write `<out_dir>/<name>.json(l)` and return the summary.
+
+    `judge` (a JudgeClient, evals.judge_protocols.eval_judge_client) scores generative benchmarks that name a
+    published protocol; without it their offline scorer does."""
     ids = [it.id for it in items]
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)
         raise DataError(f"benchmark {bench.name!r}: item id {dup!r} occurs more than once; ids must be unique")
-    cache = OutputCache((cache_root or out_dir / "cache") / lm.fingerprint / f"{bench.name}.jsonl")
+    cache_file = f"{bench.cache_name or bench.name}.jsonl"
+    cache = OutputCache((cache_root or out_dir / "cache") / lm.fingerprint / cache_file)
     start = time.perf_counter()
-    score_items = _mc_item_scores if bench.format == "mc" else _gen_item_scores
-    scores = score_items(bench, items, lm, cache, batch_size)
-    summary = _summary(bench, lm.name, scores, round(time.perf_counter() - start, 3))
+    if bench.format == "mc":
+        scores = _mc_item_scores(bench, items, lm, cache, batch_size)
+    else:
+        scores = _gen_item_scores(bench, items, lm, cache, batch_size, judge)
+    summary = _summary(bench, lm.name, scores, round(time.perf_counter() - start, 3), _scorer(bench, judge))
     write_benchmark_record(out_dir, summary, scores)
     return summary
 
@@ -213,7 +261,7 @@ def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path,
                    custom: list[str | Path] | None = None,
                    log: Callable[[str], None] | None = None,
                    model_options: dict[str, Any] | None = None,
-                   log_format: str = "traitrl") -> list[BenchmarkSummary]:
+                   log_format: str = "traitrl", judge: JudgeConfig | None = None) -> list[BenchmarkSummary]:
     """Run the selected benchmarks on `model`, a model spec (traitrl.models; only a label if `model_obj` is given).
 
     `limit` takes a seeded sample of that many items per benchmark; `custom` lists YAML specs (evals.custom) to
@@ -221,7 +269,8 @@ def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path,
     backend (e.g. base_url for openai:NAME). A benchmark the backend cannot score (multiple choice without prompt
     log-probabilities) is skipped with a logged reason and has no record. `inspect:<task>` names run that Inspect
     task (evals.inspect_interop; re-run every time). `log_format="inspect"` also writes an Inspect eval log per
-    benchmark into `<out_dir>/inspect/`.
+    benchmark into `<out_dir>/inspect/`. `judge`, the evaluation judge, scores generative benchmarks by their
+    published protocol (replies cached under `<out_dir>/cache/judge`).
     """
     if log_format not in LOG_FORMATS:
         raise ConfigError(f"log_format must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}")
@@ -238,6 +287,11 @@ def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path,
                          "data_dir": str(data), "custom": [str(c) for c in custom or []]}, {"sample": seed}, "evals")
     given = {"model_obj": model_obj, "tokenizer": tokenizer} if model_obj is not None else {}
     lm = get_model(model, batch_size=batch_size, **given, **(model_options or {}))
+    client = None
+    if judge is not None:
+        from traitrl.evals.judge_protocols import eval_judge_client
+
+        client = eval_judge_client(judge, out / "cache" / "judge")
     summaries = []
     for name in names:
         if name.startswith(INSPECT_PREFIX):
@@ -251,11 +305,12 @@ def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path,
             summaries.append(summary)
             continue
         bench = get_benchmark(name)
-        items = sample_items(bench.load_items(data), limit, seed, name)
-        summary = _completed(out, bench, model, [it.id for it in items])
+        # Benchmarks sharing a cache score the same replies, so they draw the same sample.
+        items = sample_items(bench.load_items(data), limit, seed, bench.cache_name or name)
+        summary = _completed(out, bench, model, [it.id for it in items], _scorer(bench, client))
         if summary is None:
             try:
-                summary = run_benchmark(bench, items, lm, out, batch_size)
+                summary = run_benchmark(bench, items, lm, out, batch_size, judge=client)
             except LoglikelihoodUnsupported as e:
                 (log or print)(f"{name}: skipped, multiple choice needs log-likelihoods: {e}")
                 continue

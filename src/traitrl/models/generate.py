@@ -33,9 +33,10 @@ def _progress(enabled: bool):
 
 def generate_responses(model, tokenizer, conversations: list[list[dict[str, str]]], max_new_tokens: int,
                        batch_size: int = 8, use_bf16: bool = True, progress: bool = False,
-                       engine: str = "auto") -> list[str]:
-    """One greedy reply per conversation, in input order. `engine`: 'auto' (the fast engine where it applies),
-    'fast' (the fast engine or ModelError) or 'hf' (always HF generate)."""
+                       engine: str = "auto", temperature: float = 0.0) -> list[str]:
+    """One reply per conversation, in input order: greedy, or sampled at `temperature` > 0 (used to build the
+    refusal classifier's labeled set, whose replies must not all be the greedy mode). `engine`: 'auto' (the fast
+    engine where it applies), 'fast' (the fast engine or ModelError) or 'hf' (always HF generate)."""
     import torch
 
     from traitrl.models.rollout_engine import SamplingParams, eos_token_ids, local_engine
@@ -61,7 +62,8 @@ def generate_responses(model, tokenizer, conversations: list[list[dict[str, str]
     if fast is None and engine == "fast":
         raise ModelError(f"the fast engine needs a bias-free Llama-family model on the CPU; {tokenizer.name_or_path!r} "
                          "is not one: use hf:PATH")
-    greedy = SamplingParams(max_new_tokens, eos_token_ids(model, tokenizer), do_sample=False)
+    sampling = SamplingParams(max_new_tokens, eos_token_ids(model, tokenizer), do_sample=temperature > 0,
+                              temperature=temperature or 1.0)
     try:
         with _progress(progress) as bar:
             task = bar.add_task("generating", total=len(prompts)) if bar else None
@@ -69,13 +71,13 @@ def generate_responses(model, tokenizer, conversations: list[list[dict[str, str]
                 idx = order[start:start + batch_size]
                 if fast is not None:
                     ids = tokenizer([prompts[i] for i in idx], add_special_tokens=False).input_ids
-                    new_tokens = fast.generate_ids(ids, greedy)["completion_ids"]
+                    new_tokens = fast.generate_ids(ids, sampling)["completion_ids"]
                 else:
                     batch = tokenizer([prompts[i] for i in idx], return_tensors="pt", padding=True,
                                       add_special_tokens=False).to(model.device)
                     with torch.inference_mode(), _autocast(model, use_bf16):
-                        out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
-                                             pad_token_id=tokenizer.pad_token_id)
+                        out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=temperature > 0,
+                                             temperature=temperature or None, pad_token_id=tokenizer.pad_token_id)
                     new_tokens = out[:, batch.input_ids.shape[1]:]
                 for i, text in zip(idx, tokenizer.batch_decode(new_tokens, skip_special_tokens=True), strict=True):
                     replies[i] = text.strip()
