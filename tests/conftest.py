@@ -9,3 +9,12 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import torch  # noqa: E402
 
 torch.set_num_threads(int(os.environ.get("TRAITRL_TEST_THREADS", "2")))
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _private_eval_cache(tmp_path_factory, monkeypatch):
+    """Each test gets its own content-keyed eval cache: tests that fake a model's replies must not share them."""
+    monkeypatch.setenv("TRAITRL_EVAL_CACHE", str(tmp_path_factory.mktemp("eval_cache")))

@@ -1,15 +1,20 @@
 """Run benchmarks on one model and write one record per benchmark: `run_benchmarks(model, "all", out_dir)`.
 
 MC benchmarks are scored by log-likelihood (evals.mc), generative ones by generating replies (evals.generate) and
-calling the benchmark's `score_response` or `protocol`. Model outputs are cached by item hash under
-`<out_dir>/cache/<model fingerprint>/`, appended batch by batch, so a killed run resumes where it stopped and a
-re-run is instant; a benchmark whose record is complete (same model, version and items) is not run again.
+calling the benchmark's `score_response` or `protocol`. Everything is keyed by content, never by a path: model
+outputs and per-item results are cached under `<cache>/<weights fingerprint>/` (default ~/.cache/traitrl/evals,
+shared by every study), item results keyed by (benchmark version, item hash, scorer), appended batch by batch. A
+killed run resumes where it stopped, and a second evaluation of the same weights reuses every item (cache hits are
+counted in the record). A record is reused only when its weights fingerprint, version, scorer and items all match;
+an `--out` folder holds one model's records, and refuses those of other weights.
 Prompts and replies never go to the log (several benchmarks hold harmful text); they are only in the records.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import random
 import time
 from collections.abc import Callable
@@ -17,13 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from traitrl._util.errors import ConfigError, DataError, TraitrlError
-from traitrl._util.io import stable_hash
+from traitrl._util.fingerprint import module_fingerprint, scorer_fingerprint, weights_fingerprint
+from traitrl._util.io import stable_hash, write_json_atomic
 from traitrl._util.manifest import write_manifest
 from traitrl.evals.benchmark import BENCHMARKS, CATEGORIES, Benchmark, GenItem, MCItem, get_benchmark
 from traitrl.evals.data_dir import benchmark_dir
-from traitrl.evals.record import (BenchmarkSummary, ItemScore, list_benchmark_records, read_benchmark_record,
-                                  write_benchmark_record)
+from traitrl.evals.record import (BenchmarkSummary, ItemScore, clear_benchmark_records, list_benchmark_records,
+                                  read_benchmark_record, write_benchmark_record)
+from traitrl.evals.sandbox import SandboxUnavailable
 
+NOT_RUN_FILE = "not_run.json"
 # Requests scored (or conversations generated) between two cache appends: the most a killed run loses.
 CACHE_CHUNK = 256
 
@@ -62,22 +70,30 @@ def sample_items(items: list, limit: int | None, seed: int, name: str) -> list:
     return [items[i] for i in keep]
 
 
+def default_cache_dir() -> Path:
+    """Where per-item results live: $TRAITRL_EVAL_CACHE, else ~/.cache/traitrl/evals (shared across studies)."""
+    return Path(os.environ.get("TRAITRL_EVAL_CACHE", "~/.cache/traitrl/evals")).expanduser()
+
+
 class OutputCache:
-    """Append-only JSONL of {key: output} for one benchmark and model. A torn last line (killed run) is recomputed."""
+    """Append-only JSONL of {key: output} for one benchmark and model. A torn last line (killed run) is cut off."""
 
     def __init__(self, path: Path):
         self.path, self.values = path, {}
         if not path.is_file():
             return
-        lines = path.read_text(encoding="utf-8").split("\n")
-        for lineno, line in enumerate(lines, start=1):
+        data = path.read_bytes()
+        complete = data[:data.rfind(b"\n") + 1]
+        if len(complete) != len(data):
+            # A kill mid-append left half a line: cut it off, or the next append would continue it.
+            with path.open("r+b") as f:
+                f.truncate(len(complete))
+        for lineno, line in enumerate(complete.decode("utf-8", errors="replace").split("\n"), start=1):
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
             except json.JSONDecodeError:
-                if lineno == len(lines):  # no newline after it: the write was cut off
-                    continue
                 raise DataError(f"{path}:{lineno}: corrupt cache line; delete the file to recompute") from None
             self.values[row["key"]] = row["value"]
 
@@ -112,14 +128,17 @@ class LoadedModel:
 
     @property
     def fingerprint(self) -> str:
+        """Hash of the weights themselves: a replaced model.safetensors at the same path is another model."""
         if self._fingerprint is None:
-            # A few values of every tensor: a fine-tune, a merged LoRA or another dtype all change it.
-            import torch
+            folder = None
+            if self._model is None:
+                from traitrl.train.model import resolve_model
 
-            with torch.no_grad():
-                sample = [(n, tuple(p.shape), str(p.dtype), p.detach().flatten()[:256].double().sum().item())
-                          for n, p in self.model.named_parameters()]
-            self._fingerprint = stable_hash(self.name, sample)
+                folder = Path(resolve_model(self.name))
+            if folder is not None and folder.is_dir():
+                self._fingerprint = weights_fingerprint(folder)
+            else:  # an in-memory model, or a hub id loaded through the HF cache
+                self._fingerprint = module_fingerprint(self.model)
         return self._fingerprint
 
 
@@ -196,6 +215,8 @@ def _gen_item_scores(bench: Benchmark, items: list[GenItem], lm: LoadedModel, ca
         try:
             scores.append(ItemScore(item_id=it.id, prompt_hash=h, score=bench.score_response(it, reply),
                                     response=reply, meta=dict(it.meta)))
+        except SandboxUnavailable:
+            raise
         except TraitrlError as e:  # a judge that failed after retries: counted and reported, never dropped
             scores.append(ItemScore(item_id=it.id, prompt_hash=h, score=None, response=reply, error=str(e),
                                     meta=dict(it.meta)))
@@ -208,21 +229,49 @@ def first_letter_rate(scores: list[ItemScore]) -> float | None:
     return sum(rates) / len(rates) if rates else None
 
 
-def _summary(bench: Benchmark, model: str, scores: list[ItemScore], seconds: float) -> BenchmarkSummary:
+def scorer_id(bench: Benchmark) -> str:
+    """What turns model outputs into scores: the MC metric, or the scoring function's code and settings."""
+    if bench.format == "mc":
+        return f"mc:{bench.mc_metric}"
+    fn = bench.protocol or bench.score_response
+    return scorer_fingerprint(fn) if fn is not None else "none"
+
+
+def item_hash(bench: Benchmark, item: MCItem | GenItem) -> str:
+    return stable_hash(dataclasses.asdict(item), bench.max_new_tokens if bench.format == "gen" else None)
+
+
+def _summary(bench: Benchmark, lm: LoadedModel, scores: list[ItemScore], seconds: float, scorer: str,
+             cache_hits: int) -> BenchmarkSummary:
     ok = [s.score for s in scores if s.error is None and s.score is not None]
     return BenchmarkSummary(benchmark=bench.name, version=bench.version, category=bench.category,
-                            metric=bench.metric, higher_is_better=bench.higher_is_better, model=model,
+                            metric=bench.metric, higher_is_better=bench.higher_is_better, model=lm.name,
                             n_items=len(scores), n_errors=len(scores) - len(ok),
-                            score=sum(ok) / len(ok) if ok else None, labels=list(bench.labels), seconds=seconds)
+                            score=sum(ok) / len(ok) if ok else None, labels=list(bench.labels), seconds=seconds,
+                            weights_fingerprint=lm.fingerprint, scorer=scorer, cache_hits=cache_hits)
 
 
-def _completed(out_dir: Path, bench: Benchmark, model: str, item_ids: list[str]) -> BenchmarkSummary | None:
+def _completed(out_dir: Path, bench: Benchmark, lm: LoadedModel, item_ids: list[str]) -> BenchmarkSummary | None:
     if bench.name not in list_benchmark_records(out_dir):
         return None
     summary, scores = read_benchmark_record(out_dir, bench.name)
-    if summary.model != model or summary.version != bench.version or [s.item_id for s in scores] != item_ids:
+    if (summary.weights_fingerprint != lm.fingerprint or summary.version != bench.version
+            or summary.scorer != scorer_id(bench) or [s.item_id for s in scores] != item_ids):
         return None
     return summary
+
+
+def check_one_model(out_dir: Path, lm: LoadedModel) -> None:
+    """An eval folder holds the records of one set of weights; another model's records make it a mixed folder."""
+    for name in list_benchmark_records(out_dir):
+        summary = read_benchmark_record(out_dir, name)[0]
+        other = (summary.weights_fingerprint != lm.fingerprint if summary.weights_fingerprint
+                 else summary.model != lm.name)
+        if other:
+            raise ConfigError(
+                f"{out_dir} holds eval records of other weights ({name}.json: model {summary.model}, fingerprint "
+                f"{(summary.weights_fingerprint or 'none')[:12]}; now {lm.name}, {lm.fingerprint[:12]}); "
+                "use a new --out, or --no-resume to replace them")
 
 
 def run_benchmark(bench: Benchmark, items: list, lm: LoadedModel, out_dir: Path, batch_size: int = 16,
@@ -232,23 +281,32 @@ def run_benchmark(bench: Benchmark, items: list, lm: LoadedModel, out_dir: Path,
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)
         raise DataError(f"benchmark {bench.name!r}: item id {dup!r} occurs more than once; ids must be unique")
-    cache = OutputCache((cache_root or out_dir / "cache") / lm.fingerprint / f"{bench.name}.jsonl")
+    cache = OutputCache((cache_root or default_cache_dir()) / lm.fingerprint / f"{bench.name}.jsonl")
     start = time.perf_counter()
+    scorer = scorer_id(bench)
+    keys = [stable_hash("item", bench.version, scorer, item_hash(bench, it)) for it in items]
+    todo = [(k, it) for k, it in zip(keys, items, strict=True) if k not in cache.values]
     score_items = _mc_item_scores if bench.format == "mc" else _gen_item_scores
-    scores = score_items(bench, items, lm, cache, batch_size)
-    summary = _summary(bench, lm.name, scores, round(time.perf_counter() - start, 3))
+    fresh = dict(zip([k for k, _ in todo], score_items(bench, [it for _, it in todo], lm, cache, batch_size)
+                     if todo else [], strict=True))
+    # Errored items (a judge that was down) are not cached: the next run asks again.
+    cache.add({k: s.model_dump() for k, s in fresh.items() if s.error is None})
+    scores = [fresh[k] if k in fresh else ItemScore.model_validate(cache.values[k]) for k in keys]
+    summary = _summary(bench, lm, scores, round(time.perf_counter() - start, 3), scorer, len(items) - len(todo))
     write_benchmark_record(out_dir, summary, scores)
     return summary
 
 
 def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path, data_dir: str | Path | None = None,
                    limit: int | None = None, batch_size: int = 16, seed: int = 0, model_obj=None, tokenizer=None,
-                   custom: list[str | Path] | None = None,
-                   log: Callable[[str], None] | None = None) -> list[BenchmarkSummary]:
+                   custom: list[str | Path] | None = None, log: Callable[[str], None] | None = None,
+                   resume: bool = True, cache_dir: str | Path | None = None) -> list[BenchmarkSummary]:
     """Run the selected benchmarks on `model` (a name or path; only a label if `model_obj` is given).
 
     `limit` takes a seeded sample of that many items per benchmark; `custom` lists YAML specs (evals.custom) to
-    register first; `log` receives one line per benchmark (names and scores only).
+    register first; `log` receives one line per benchmark (names and scores only). `resume=False` deletes the
+    folder's records first; `cache_dir` overrides the shared per-item cache (default_cache_dir()). Benchmarks that
+    need the code sandbox where it is unavailable are not run, logged, and listed in `<out_dir>/not_run.json`.
     """
     if custom:
         from traitrl.evals.custom import register_custom
@@ -259,22 +317,35 @@ def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path,
     data = benchmark_dir(data_dir)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_manifest(out, {"model": model, "benchmarks": names, "limit": limit, "batch_size": batch_size,
-                         "data_dir": str(data), "custom": [str(c) for c in custom or []]}, {"sample": seed}, "evals")
     lm = LoadedModel(model, model_obj, tokenizer)
-    summaries = []
+    if not resume:
+        clear_benchmark_records(out)
+    check_one_model(out, lm)
+    write_manifest(out, {"model": model, "weights_fingerprint": lm.fingerprint, "benchmarks": names, "limit": limit,
+                         "batch_size": batch_size, "data_dir": str(data), "custom": [str(c) for c in custom or []]},
+                   {"sample": seed}, "evals")
+    summaries, not_run = [], {}
     for name in names:
         bench = get_benchmark(name)
         items = sample_items(bench.load_items(data), limit, seed, name)
-        summary = _completed(out, bench, model, [it.id for it in items])
+        summary = _completed(out, bench, lm, [it.id for it in items])
         if summary is None:
-            summary = run_benchmark(bench, items, lm, out, batch_size)
+            try:
+                summary = run_benchmark(bench, items, lm, out, batch_size,
+                                        Path(cache_dir).expanduser() if cache_dir else None)
+            except SandboxUnavailable as e:
+                not_run[name] = str(e)
+                if log:
+                    log(f"{name}: NOT RUN ({e})")
+                continue
         elif log:
             log(f"{name}: complete record found, skipped")
         if log:
             bias = first_letter_rate(read_benchmark_record(out, name)[1]) if bench.format == "mc" else None
             log(f"{name}: {summary.metric} = {summary.score} over {summary.n_items} items "
-                f"({summary.n_errors} errors, {summary.seconds} s"
+                f"({summary.n_errors} errors, {summary.cache_hits} cache hits, {summary.seconds} s"
                 + (f", first-letter rate {bias:.2f})" if bias is not None else ")"))
         summaries.append(summary)
+    if not_run or (out / NOT_RUN_FILE).is_file():
+        write_json_atomic(out / NOT_RUN_FILE, not_run)
     return summaries
