@@ -5,11 +5,12 @@ import shutil
 import pytest
 
 import traitrl.evals.mc as mc
-from traitrl._util.errors import ConfigError
+from traitrl._util.errors import ConfigError, DataError
 from traitrl._util.fingerprint import scorer_fingerprint, weights_fingerprint
 from traitrl.evals.benchmark import BENCHMARKS, Benchmark, MCItem
 from traitrl.evals.record import read_benchmark_record
 from traitrl.evals.run import OutputCache, run_benchmarks
+from traitrl.stats import compare_runs
 from tests.helpers import tiny_model_dir
 
 
@@ -100,7 +101,7 @@ def test_scorer_fingerprint_follows_code_and_closed_over_settings():
     assert scorer_fingerprint(make(3)) != scorer_fingerprint(lambda item, reply: float(len(reply) > 3))
 
 
-def test_one_out_folder_holds_one_models_records(fake_mc, model_copy, tmp_path):
+def test_one_out_folder_holds_one_models_records(fake_mc, model_copy, tmp_path, monkeypatch):
     # Case 7: two evals of different models into one --out left a mixed folder.
     other = tmp_path / "other"
     shutil.copytree(model_copy, other)
@@ -111,6 +112,13 @@ def test_one_out_folder_holds_one_models_records(fake_mc, model_copy, tmp_path):
     with pytest.raises(ConfigError, match=r"holds eval records of other weights.*--no-resume"):
         run_benchmarks(str(other), "fake_mc", out, data_dir=tmp_path)
     assert (out / "manifest.json").read_text() == manifest_before  # refused before touching anything
+    # A folder mixed by hand (or by an older version) is refused by `traitrl compare`.
+    monkeypatch.setitem(BENCHMARKS, "fake_mc2", BENCHMARKS["fake_mc"])
+    run_benchmarks(str(other), "fake_mc", tmp_path / "other_out", data_dir=tmp_path)
+    for suffix in (".json", ".jsonl"):
+        shutil.copy(tmp_path / "other_out" / f"fake_mc{suffix}", out / f"fake_mc2{suffix}")
+    with pytest.raises(DataError, match="records of different models"):
+        compare_runs(tmp_path / "other_out", {"mixed": [out]})
 
 
 def test_cache_cuts_a_torn_last_line_so_appends_stay_parseable(tmp_path):
