@@ -47,12 +47,21 @@ def assert_compute_matched(budgets: dict[str, dict[str, int]]) -> None:
             raise ConfigError(f"arm {name!r} is not compute-matched with {reference_name!r}: {mismatched}")
 
 
+# What a study writes into DIR: `--no-resume` deletes these, so nothing of the previous run is reused or mixed in.
+STUDY_OUTPUTS = ["data", "arms", "persist", "comparison.json", "compute_budget.json", "timings.json",
+                 "report.json", "report.html", "report.md"]
+
+
 def _check_resumable(out: Path, config: StudyConfig) -> None:
+    from traitrl.train.checkpoints import config_differences
+
     manifest = out / "manifest.json"
     if manifest.is_file():
         previous = read_json(manifest).get("config")
         if previous is not None and previous != config.model_dump(mode="json"):
-            raise ConfigError(f"{out} holds a study with a different config; use a new --out or remove it")
+            diffs = config_differences(previous, config.model_dump(mode="json"))
+            raise ConfigError(f"{out} holds a study with a different config ({'; '.join(diffs[:5])}); "
+                              "use a new --out, or --no-resume to start over")
 
 
 def _check_inputs(config: StudyConfig) -> None:
@@ -82,7 +91,12 @@ def build_arm_mix(config: StudyConfig, arm: ArmConfig, bank_path: Path, arm_dir:
     from traitrl.data.mix import mix_dose, mix_summary
     from traitrl.data.tasks import generate_tasks
 
+    from traitrl.train.checkpoints import check_same_config
+
     path = arm_dir / "mix.jsonl"
+    check_same_config(arm_dir, {"arm": arm.model_dump(mode="json"), "data": config.data.model_dump(mode="json"),
+                                "steps": config.train.steps, "prompts_per_step": config.train.prompts_per_step},
+                      fix="resume with the original settings, or start over with --no-resume")
     if path.is_file():
         return read_jsonl(path)
     scenarios = select(read_bank(bank_path), traits=arm.traits, domains=arm.domains,
@@ -172,9 +186,13 @@ def run_study(config: StudyConfig, out: str | Path, resume: bool = True, use_ray
 
     torch.set_num_threads(config.threads)
     out = Path(out)
+    _check_inputs(config)
     if resume:
         _check_resumable(out, config)
-    _check_inputs(config)
+    else:
+        from traitrl.train.checkpoints import clear_outputs
+
+        clear_outputs(out, STUDY_OUTPUTS)
     budgets = compute_budgets(config)
     assert_compute_matched(budgets)
     write_manifest(out, config.model_dump(mode="json"),

@@ -12,13 +12,17 @@ import time
 from pathlib import Path
 
 from traitrl._util.errors import ConfigError
-from traitrl._util.io import write_json_atomic, write_jsonl_atomic
+from traitrl._util.io import stable_hash, write_json_atomic, write_jsonl_atomic
 from traitrl.rewards.registry import Grader
+from traitrl.train.checkpoints import (check_same_config, clear_outputs, install_atomic_checkpoints,
+                                       resume_checkpoint, save_model_atomic)
 from traitrl.train.config import TrainConfig
 from traitrl.train.model import load_model, load_tokenizer
 
 FINAL_DIR = "final"
 SUMMARY_FILE = "train_summary.json"
+# What a run writes besides its checkpoints: `--no-resume` deletes these before starting over.
+TRAIN_OUTPUTS = [FINAL_DIR, SUMMARY_FILE, "metrics.jsonl", ".staging", "run_config.json"]
 
 
 def build_grpo_config(cfg: TrainConfig, output_dir: Path, seed: int, reward_names: list[str]):
@@ -74,12 +78,6 @@ def split_generation_batch(cfg: TrainConfig, world_size: int) -> tuple[int, int]
     return per_forward, total // (per_forward * world_size)
 
 
-def last_checkpoint(output_dir: Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
-
-    return get_last_checkpoint(str(output_dir)) if output_dir.is_dir() else None
-
-
 def train_grpo(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: TrainConfig, output_dir: str | Path,
                seed: int = 0, resume: bool = True) -> Path:
     """Train one arm; return the folder of the final (LoRA-merged) model. Skips work already finished."""
@@ -91,6 +89,11 @@ def train_grpo(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: Tr
 
     output_dir = Path(output_dir)
     final = output_dir / FINAL_DIR
+    if not resume:
+        clear_outputs(output_dir, [p.name for p in output_dir.glob("checkpoint-*")] + TRAIN_OUTPUTS)
+    check_same_config(output_dir, {"model": model, "seed": seed, "train": cfg.model_dump(mode="json"),
+                                   "rows": stable_hash(rows)},
+                      fix="resume with the original settings, or start over with --no-resume")
     if (output_dir / SUMMARY_FILE).is_file() and (final / "config.json").is_file():
         return final
     if torch.cuda.is_available():
@@ -111,15 +114,15 @@ def train_grpo(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: Tr
         train_dataset=Dataset.from_list(rows), processing_class=tokenizer, peft_config=peft_config,
         rollout_func=make_rollout_func(tokenizer, cfg.rollout),
     )
-    checkpoint = last_checkpoint(output_dir) if resume else None
+    install_atomic_checkpoints(trainer, output_dir, keep=trainer.args.save_total_limit or 2)
+    checkpoint = resume_checkpoint(output_dir) if resume else None
     started = time.time()
     trainer.train(resume_from_checkpoint=checkpoint)
     seconds = time.time() - started
     trained = trainer.model
     if cfg.lora is not None:
         trained = trained.merge_and_unload()
-    trained.save_pretrained(final, safe_serialization=True)
-    tokenizer.save_pretrained(final)
+    save_model_atomic(trained, tokenizer, final)
     history = trainer.state.log_history
     write_jsonl_atomic(output_dir / "metrics.jsonl", history)
     write_json_atomic(output_dir / SUMMARY_FILE, {

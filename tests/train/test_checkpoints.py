@@ -1,0 +1,111 @@
+"""Crash-safe checkpoints: a kill during a save never blocks resume; resume refuses a changed config."""
+
+import json
+
+import pytest
+import torch
+import transformers
+from safetensors.torch import save_file
+
+from helpers import tiny_model_dir
+from traitrl._util.errors import ConfigError
+from traitrl.data.mix import mix_dose
+from traitrl.data.tasks import generate_tasks
+from traitrl.train.checkpoints import check_same_config, checkpoint_problem, resume_checkpoint
+from traitrl.train.config import TrainConfig
+from traitrl.train.grpo import train_grpo
+
+
+def length_reward(prompts, completions, **_):
+    return [float(len(str(c))) / 100 for c in completions]
+
+
+def config(**overrides) -> TrainConfig:
+    base = dict(steps=3, prompts_per_step=2, num_generations=2, max_completion_tokens=8, lr=1e-2,
+                rollout={"engine": "trl"}, save_steps=1, lora=None)
+    return TrainConfig(**{**base, **overrides})
+
+
+def rows_for(cfg: TrainConfig) -> list[dict]:
+    return mix_dose(generate_tasks(50), [], cfg.steps, cfg.prompts_per_step, 0.0)
+
+
+def fake_checkpoint(folder, step):
+    folder.mkdir(parents=True)
+    save_file({"w": torch.ones(4, 4)}, folder / "model.safetensors")
+    torch.save({"state": {}}, folder / "optimizer.pt")
+    (folder / "trainer_state.json").write_text(json.dumps({"global_step": step}))
+    return folder
+
+
+def test_newest_complete_checkpoint_wins_and_broken_ones_are_skipped_with_a_warning(tmp_path):
+    # Case 4: a truncated or half-written newest checkpoint made every later resume fail.
+    fake_checkpoint(tmp_path / "checkpoint-1", 1)
+    weights = fake_checkpoint(tmp_path / "checkpoint-2", 2) / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-10])
+    no_state = fake_checkpoint(tmp_path / "checkpoint-3", 3)
+    (no_state / "trainer_state.json").unlink()
+    optim = fake_checkpoint(tmp_path / "checkpoint-10", 10) / "optimizer.pt"
+    optim.write_bytes(optim.read_bytes()[:40])
+    warned = []
+    assert resume_checkpoint(tmp_path, warned.append) == str(tmp_path / "checkpoint-1")
+    assert [w.split(":")[0] for w in warned] == [str(tmp_path / f"checkpoint-{n}") for n in (10, 3, 2)]
+    assert "truncated" in warned[0] and "trainer_state" in warned[1] and "truncated" in warned[2]
+    assert checkpoint_problem(tmp_path / "checkpoint-1") is None
+    assert resume_checkpoint(tmp_path / "missing") is None
+
+
+def test_kill_during_a_save_leaves_the_previous_checkpoint_usable(tmp_path, monkeypatch):
+    cfg = config()
+    real = transformers.Trainer._save_rng_state
+    saves = {"n": 0}
+
+    def killed_during_second_save(self, output_dir):
+        saves["n"] += 1
+        if saves["n"] == 2:
+            raise KeyboardInterrupt("kill -9 while checkpoint-2 is being written")
+        return real(self, output_dir)
+
+    monkeypatch.setattr(transformers.Trainer, "_save_rng_state", killed_during_second_save)
+    with pytest.raises(KeyboardInterrupt):
+        train_grpo(str(tiny_model_dir()), rows_for(cfg), [length_reward], cfg, tmp_path)
+    monkeypatch.setattr(transformers.Trainer, "_save_rng_state", real)
+    # Written under .staging and never renamed: no half checkpoint-2 for the next run to trip over.
+    assert sorted(p.name for p in tmp_path.glob("checkpoint-*")) == ["checkpoint-1"]
+    train_grpo(str(tiny_model_dir()), rows_for(cfg), [length_reward], cfg, tmp_path)
+    summary = json.loads((tmp_path / "train_summary.json").read_text())
+    assert summary["resumed_from"].endswith("checkpoint-1") and summary["steps"] == 3
+    assert not (tmp_path / ".staging").exists()
+    assert sorted(p.name for p in tmp_path.glob("checkpoint-*")) == ["checkpoint-2", "checkpoint-3"]
+
+    # Case 6: the same folder under another learning rate or mix is refused, naming the keys.
+    with pytest.raises(ConfigError, match=r"train\.lr: 0\.01 → 0\.001.*--no-resume"):
+        train_grpo(str(tiny_model_dir()), rows_for(cfg), [length_reward], config(lr=1e-3), tmp_path)
+    with pytest.raises(ConfigError, match=r"rows:"):
+        train_grpo(str(tiny_model_dir()), rows_for(cfg)[::-1], [length_reward], cfg, tmp_path)
+
+
+def test_truncated_newest_checkpoint_falls_back_during_training(tmp_path):
+    calls = {"n": 0}
+
+    def crashing_reward(prompts, completions, **_):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt("simulated kill during step 3")
+        return length_reward(prompts, completions)
+
+    with pytest.raises(KeyboardInterrupt):
+        train_grpo(str(tiny_model_dir()), rows_for(config()), [crashing_reward], config(), tmp_path)
+    weights = tmp_path / "checkpoint-2" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    with pytest.warns(UserWarning, match="checkpoint-2: incomplete checkpoint"):
+        train_grpo(str(tiny_model_dir()), rows_for(config()), [length_reward], config(), tmp_path)
+    summary = json.loads((tmp_path / "train_summary.json").read_text())
+    assert summary["resumed_from"].endswith("checkpoint-1") and summary["steps"] == 3
+
+
+def test_check_same_config_names_every_differing_key(tmp_path):
+    check_same_config(tmp_path, {"arm": {"dose": 0.05, "name": "trait"}, "steps": 10}, fix="FIX")
+    check_same_config(tmp_path, {"arm": {"dose": 0.05, "name": "trait"}, "steps": 10}, fix="FIX")
+    with pytest.raises(ConfigError, match=r"arm\.dose: 0\.05 → 0\.1; steps: 10 → 12\); FIX"):
+        check_same_config(tmp_path, {"arm": {"dose": 0.1, "name": "trait"}, "steps": 12}, fix="FIX")
