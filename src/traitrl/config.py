@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from traitrl._util.judge import JudgeConfig
+from traitrl.data.mix import trait_counts_per_step
 from traitrl.data.scenario import Domain, Trait
+from traitrl.persist.config import PersistConfig
 from traitrl.train.config import TrainConfig
 from traitrl.train.constitution import ConstitutionConfig
 
@@ -58,9 +61,9 @@ class StudyConfig(BaseModel):
     data: DataConfig = Field(default_factory=DataConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
     eval: EvalConfig = Field(default_factory=EvalConfig)
-    judge: dict[str, Any] | None = Field(None, description="Evaluation judge (OpenAI-compatible); None = offline.")
-    train_judge: dict[str, Any] | None = Field(None, description="Training judge; must differ from `judge`.")
-    persist: dict[str, Any] | None = Field(None, description="Persistence suite settings; None skips it.")
+    judge: JudgeConfig | None = Field(None, description="Evaluation judge (OpenAI-compatible); None = offline.")
+    train_judge: JudgeConfig | None = Field(None, description="Training judge; must differ from `judge`.")
+    persist: PersistConfig | None = Field(None, description="Persistence suite settings; None skips it.")
     constitution: ConstitutionConfig = Field(default_factory=ConstitutionConfig,
                                              description="Settings of `method: constitution` arms.")
     report: ReportConfig = Field(default_factory=ReportConfig)
@@ -79,6 +82,13 @@ class StudyConfig(BaseModel):
             raise ValueError(f"reference_arm {self.reference_arm!r} must have dose 0 (the compute-matched baseline)")
         if self.judge and self.train_judge and self.judge == self.train_judge:
             raise ValueError("`train_judge` equals `judge`: training must never use the evaluation judge config")
+        n_rows = self.train.steps * self.train.prompts_per_step
+        for i, arm in enumerate(self.arms):
+            if arm.dose > 0 and sum(trait_counts_per_step(self.train.steps, self.train.prompts_per_step, arm.dose)) == 0:
+                raise ValueError(f"arms.{i} ({arm.name!r}): dose {arm.dose} of {n_rows} training rows "
+                                 f"(train.steps × train.prompts_per_step) rounds to 0 trait prompts, which would "
+                                 f"train a copy of the baseline; raise the dose to at least {1 / (2 * n_rows):.3g} "
+                                 "or train for more steps")
         return self
 
     def arm(self, name: str) -> ArmConfig:

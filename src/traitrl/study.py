@@ -24,6 +24,7 @@ from traitrl._util.manifest import write_manifest
 from traitrl._util.seed import seed_everything
 from traitrl._util.timing import timed_stage
 from traitrl.config import ArmConfig, StudyConfig
+from traitrl.preflight import check_study
 
 console = Console(stderr=True)
 BASE_ARM = "base"
@@ -64,19 +65,6 @@ def _check_resumable(out: Path, config: StudyConfig) -> None:
                               "use a new --out, or --no-resume to start over")
 
 
-def _check_inputs(config: StudyConfig) -> None:
-    """Fail before hours of training, not after: the model resolves and the benchmark data is there."""
-    from traitrl.evals.data_dir import benchmark_dir
-    from traitrl.train.model import resolve_model
-
-    resolve_model(config.model)
-    benchmark_dir(config.benchmark_dir)
-    if any(a.method == "constitution" for a in config.arms):
-        from traitrl.train.constitution import check_constitution_study
-
-        check_constitution_study(config)
-
-
 def build_bank_file(config: StudyConfig, out: Path) -> Path:
     from traitrl.data.bank import build_bank, write_bank
 
@@ -113,12 +101,7 @@ def reward_functions(config: StudyConfig) -> list:
     from traitrl.rewards import trait_reward
     from traitrl.rewards.tasks import task_reward
 
-    judge = None
-    if config.train_judge:
-        from traitrl._util.judge import JudgeConfig
-
-        judge = JudgeConfig.model_validate(config.train_judge)
-    return [task_reward(), trait_reward(judge=judge)]
+    return [task_reward(), trait_reward(judge=config.train_judge)]
 
 
 def train_arm(config: StudyConfig, arm: ArmConfig, rows: list[dict], arm_dir: Path, resume: bool) -> Path:
@@ -186,7 +169,7 @@ def run_study(config: StudyConfig, out: str | Path, resume: bool = True, use_ray
 
     torch.set_num_threads(config.threads)
     out = Path(out)
-    _check_inputs(config)
+    check_study(config)  # fail before hours of training, not after
     if resume:
         _check_resumable(out, config)
     else:

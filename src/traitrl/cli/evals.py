@@ -47,6 +47,7 @@ def eval_command(
     seed: int = typer.Option(0, help="Seed for the --limit sample."),
     custom: list[Path] = typer.Option([], help="Custom benchmark spec (YAML); repeat for several."),
     threads: int | None = typer.Option(None, help="torch CPU threads (default: torch's choice)."),
+    resume: bool = typer.Option(True, help="Reuse --out's complete records (default), or delete them and redo."),
 ) -> None:
     """Run benchmarks on a model and write one record per benchmark into --out."""
     from traitrl.evals.run import run_benchmarks
@@ -56,6 +57,6 @@ def eval_command(
 
         torch.set_num_threads(threads)
     summaries = run_benchmarks(model, suite, out, data_dir=data_dir, limit=limit, batch_size=batch_size, seed=seed,
-                               custom=list(custom), log=lambda line: console.print(line, markup=False, highlight=False,
+                               custom=list(custom), resume=resume, log=lambda line: console.print(line, markup=False, highlight=False,
                                                                                      soft_wrap=True))
     console.print(f"{len(summaries)} benchmark records in {out}")

@@ -67,6 +67,30 @@ def build_grpo_config(cfg: TrainConfig, output_dir: Path, seed: int, reward_name
     return GRPOConfig(**args)
 
 
+def check_trl_overrides(cfg: TrainConfig) -> None:
+    """Pre-flight: `trl_overrides` names GRPOConfig fields, and TRL accepts the resulting config."""
+    import dataclasses
+    import difflib
+    import tempfile
+    import warnings
+
+    from trl import GRPOConfig
+
+    fields = {f.name for f in dataclasses.fields(GRPOConfig)}
+    for key in cfg.trl_overrides:
+        if key not in fields:
+            close = difflib.get_close_matches(key, fields, n=3)
+            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise ConfigError(f"train.trl_overrides: {key!r} is not a GRPOConfig field (TRL's GRPO settings).{hint}")
+    try:
+        # Deprecation notices belong to the run itself, not to a pre-flight that must print one line at most.
+        with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            build_grpo_config(cfg, Path(tmp), 0, list(cfg.reward_weights))
+    except (ValueError, TypeError) as e:
+        raise ConfigError(f"train.trl_overrides: TRL rejects these settings: {str(e).splitlines()[0]}") from None
+
+
 def split_generation_batch(cfg: TrainConfig, world_size: int) -> tuple[int, int]:
     """(completions per device forward, accumulation steps) so that one optimizer step covers exactly P×G."""
     total = cfg.prompts_per_step * cfg.num_generations
