@@ -9,25 +9,14 @@ from safetensors.torch import save_file
 
 from helpers import tiny_model_dir
 from traitrl._util.errors import ConfigError
-from traitrl.data.mix import mix_dose
-from traitrl.data.tasks import generate_tasks
 from traitrl.train.checkpoints import check_same_config, checkpoint_problem, resume_checkpoint
 from traitrl.train.config import TrainConfig
 from traitrl.train.grpo import train_grpo
-
-
-def length_reward(prompts, completions, **_):
-    return [float(len(str(c))) / 100 for c in completions]
+from test_grpo import config as grpo_config, length_reward, rows_for
 
 
 def config(**overrides) -> TrainConfig:
-    base = dict(steps=3, prompts_per_step=2, num_generations=2, max_completion_tokens=8, lr=1e-2,
-                rollout={"engine": "trl"}, save_steps=1, lora=None)
-    return TrainConfig(**{**base, **overrides})
-
-
-def rows_for(cfg: TrainConfig) -> list[dict]:
-    return mix_dose(generate_tasks(50), [], cfg.steps, cfg.prompts_per_step, 0.0)
+    return grpo_config(**{"steps": 3, **overrides})
 
 
 def fake_checkpoint(folder, step):
@@ -86,22 +75,18 @@ def test_kill_during_a_save_leaves_the_previous_checkpoint_usable(tmp_path, monk
 
 
 def test_truncated_newest_checkpoint_falls_back_during_training(tmp_path):
-    calls = {"n": 0}
+    import shutil
 
-    def crashing_reward(prompts, completions, **_):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt("simulated kill during step 3")
-        return length_reward(prompts, completions)
-
-    with pytest.raises(KeyboardInterrupt):
-        train_grpo(str(tiny_model_dir()), rows_for(config()), [crashing_reward], config(), tmp_path)
-    weights = tmp_path / "checkpoint-2" / "model.safetensors"
+    train_grpo(str(tiny_model_dir()), rows_for(config()), [length_reward], config(), tmp_path)
+    # As if killed after the last checkpoint, before the final model, with the newest checkpoint cut short.
+    shutil.rmtree(tmp_path / "final")
+    (tmp_path / "train_summary.json").unlink()
+    weights = tmp_path / "checkpoint-3" / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
-    with pytest.warns(UserWarning, match="checkpoint-2: incomplete checkpoint"):
+    with pytest.warns(UserWarning, match="checkpoint-3: incomplete checkpoint"):
         train_grpo(str(tiny_model_dir()), rows_for(config()), [length_reward], config(), tmp_path)
     summary = json.loads((tmp_path / "train_summary.json").read_text())
-    assert summary["resumed_from"].endswith("checkpoint-1") and summary["steps"] == 3
+    assert summary["resumed_from"].endswith("checkpoint-2") and summary["steps"] == 3
 
 
 def test_check_same_config_names_every_differing_key(tmp_path):
