@@ -65,7 +65,8 @@ def kill_loop(tmp_path, n_kills: int, seed: int = 0):
     while kills < n_kills:
         proc = start(config, out, cache)
         try:
-            proc.wait(timeout=rng.uniform(0.05, 0.5) * full_s)
+            # Early in each attempt: startup is part of every attempt, and later attempts have little left to do.
+            proc.wait(timeout=rng.uniform(0.05, 0.3) * full_s)
             break  # finished before this kill: the remaining kills have nothing left to interrupt
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -79,4 +80,6 @@ def kill_loop(tmp_path, n_kills: int, seed: int = 0):
 
 @pytest.mark.slow
 def test_ten_random_kills_end_with_the_same_report(tmp_path):
-    assert kill_loop(tmp_path, n_kills=10) >= 5
+    kills = kill_loop(tmp_path, n_kills=10)
+    print(f"{kills} kills before the run completed")
+    assert kills == 10

@@ -82,12 +82,12 @@ class StudyConfig(BaseModel):
             raise ValueError(f"reference_arm {self.reference_arm!r} must have dose 0 (the compute-matched baseline)")
         if self.judge and self.train_judge and self.judge == self.train_judge:
             raise ValueError("`train_judge` equals `judge`: training must never use the evaluation judge config")
-        n_rows = self.train.steps * self.train.prompts_per_step
+        steps, per_step = self.train.steps, self.train.prompts_per_step
         for i, arm in enumerate(self.arms):
-            if arm.dose > 0 and sum(trait_counts_per_step(self.train.steps, self.train.prompts_per_step, arm.dose)) == 0:
-                raise ValueError(f"arms.{i} ({arm.name!r}): dose {arm.dose} of {n_rows} training rows "
+            if arm.dose > 0 and sum(trait_counts_per_step(steps, per_step, arm.dose)) == 0:
+                raise ValueError(f"arms.{i} ({arm.name!r}): dose {arm.dose} of {steps * per_step} training rows "
                                  f"(train.steps × train.prompts_per_step) rounds to 0 trait prompts, which would "
-                                 f"train a copy of the baseline; raise the dose to at least {1 / (2 * n_rows):.3g} "
+                                 f"train a copy of the baseline; raise the dose above {0.5 / (steps * per_step):.3g} "
                                  "or train for more steps")
         return self
 

@@ -131,7 +131,7 @@ def check_constitution_study(study: StudyConfig) -> dict[str, int]:
 
     cfg = constitution_config(study)
     read_constitution(cfg.path)
-    check_constitution_judges(cfg, study.judge)
+    check_constitution_judges(cfg, study.judge.model_dump(mode="json", exclude_unset=True) if study.judge else None)
     return check_matched(study.train, cfg)
 
 
