@@ -153,3 +153,10 @@ def test_code_benchmarks_are_counted_as_not_run_without_a_sandbox(model_copy, tm
         sandbox._probe.cache_clear()
     assert "bubblewrap" in read_json(tmp_path / "out" / "not_run.json")["fake_code"]
     assert not (tmp_path / "out" / "fake_code.json").exists() and "NOT RUN" in logged[0]
+
+
+def test_cache_skips_an_unreadable_middle_line_with_a_warning(tmp_path):
+    path = tmp_path / "cache.jsonl"
+    path.write_text('{"key": "a", "value": 1}\n{"key": "b", "va{"key": "c", "value": 3}\n{"key": "d", "value": 4}\n')
+    with pytest.warns(UserWarning, match="1 unreadable cache line.*line 2"):
+        assert OutputCache(path).values == {"a": 1, "d": 4}

@@ -17,6 +17,7 @@ import json
 import os
 import random
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -88,14 +89,18 @@ class OutputCache:
             # A kill mid-append left half a line: cut it off, or the next append would continue it.
             with path.open("r+b") as f:
                 f.truncate(len(complete))
+        bad = []
         for lineno, line in enumerate(complete.decode("utf-8", errors="replace").split("\n"), start=1):
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
-            except json.JSONDecodeError:
-                raise DataError(f"{path}:{lineno}: corrupt cache line; delete the file to recompute") from None
-            self.values[row["key"]] = row["value"]
+                self.values[row["key"]] = row["value"]
+            except (json.JSONDecodeError, KeyError, TypeError):
+                bad.append(lineno)
+        if bad:  # e.g. two processes appending at once; a cache line lost only costs recomputing it
+            warnings.warn(f"{path}: {len(bad)} unreadable cache line(s) (first: line {bad[0]}) ignored; "
+                          "those items are recomputed", stacklevel=2)
 
     def add(self, new: dict[str, Any]) -> None:
         self.values.update(new)
