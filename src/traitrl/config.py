@@ -6,7 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from traitrl.data.mix import trait_counts_per_step
 from traitrl.data.scenario import Domain, Trait
+from traitrl.models.judge import JudgeConfig, assert_distinct_judges
+from traitrl.persist.config import PersistConfig
 from traitrl.train.config import TrainConfig
 from traitrl.train.constitution import ConstitutionConfig
 
@@ -70,12 +73,12 @@ class StudyConfig(BaseModel):
     data: DataConfig = Field(default_factory=DataConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
     eval: EvalConfig = Field(default_factory=EvalConfig)
-    judge: dict[str, Any] | None = Field(None, description="Evaluation judge (OpenAI-compatible); None = offline.")
-    train_judge: dict[str, Any] | None = Field(None, description="Training judge; must differ from `judge`.")
+    judge: JudgeConfig | None = Field(None, description="Evaluation judge (OpenAI-compatible); None = offline.")
+    train_judge: JudgeConfig | None = Field(None, description="Training judge; must differ from `judge`.")
     rewards: list[RewardSpec] = Field(
         default_factory=lambda: [RewardSpec(name="task_reward"), RewardSpec(name="trait_reward")],
         description="GRPO reward functions (trait arms); weights come from train.reward_weights by name.")
-    persist: dict[str, Any] | None = Field(None, description="Persistence suite settings; None skips it.")
+    persist: PersistConfig | None = Field(None, description="Persistence suite settings; None skips it.")
     constitution: ConstitutionConfig = Field(default_factory=ConstitutionConfig,
                                              description="Settings of `method: constitution` arms.")
     report: ReportConfig = Field(default_factory=ReportConfig)
@@ -95,9 +98,14 @@ class StudyConfig(BaseModel):
         if self.judge and self.train_judge and self.judge == self.train_judge:
             raise ValueError("`train_judge` equals `judge`: training must never use the evaluation judge config")
         if self.judge and self.train_judge:  # the same model at another URL or temperature is the same judge
-            from traitrl.models.judge import JudgeConfig, assert_distinct_judges
-
-            assert_distinct_judges(JudgeConfig.model_validate(self.train_judge), JudgeConfig.model_validate(self.judge))
+            assert_distinct_judges(self.train_judge, self.judge)
+        steps, per_step = self.train.steps, self.train.prompts_per_step
+        for i, arm in enumerate(self.arms):
+            if arm.dose > 0 and sum(trait_counts_per_step(steps, per_step, arm.dose)) == 0:
+                raise ValueError(f"arms.{i} ({arm.name!r}): dose {arm.dose} of {steps * per_step} training rows "
+                                 f"(train.steps × train.prompts_per_step) rounds to 0 trait prompts, which would "
+                                 f"train a copy of the baseline; raise the dose above {0.5 / (steps * per_step):.3g} "
+                                 "or train for more steps")
         return self
 
     def arm(self, name: str) -> ArmConfig:

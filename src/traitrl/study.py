@@ -24,6 +24,7 @@ from traitrl._util.manifest import write_manifest
 from traitrl._util.seed import seed_everything
 from traitrl._util.timing import timed_stage
 from traitrl.config import ArmConfig, StudyConfig
+from traitrl.preflight import check_study
 
 console = Console(stderr=True)
 BASE_ARM = "base"
@@ -47,27 +48,21 @@ def assert_compute_matched(budgets: dict[str, dict[str, int]]) -> None:
             raise ConfigError(f"arm {name!r} is not compute-matched with {reference_name!r}: {mismatched}")
 
 
+# What a study writes into DIR: `--no-resume` deletes these, so nothing of the previous run is reused or mixed in.
+STUDY_OUTPUTS = ["data", "arms", "persist", "comparison.json", "compute_budget.json", "timings.json",
+                 "report.json", "report.html", "report.md"]
+
+
 def _check_resumable(out: Path, config: StudyConfig) -> None:
+    from traitrl.train.checkpoints import config_differences
+
     manifest = out / "manifest.json"
     if manifest.is_file():
         previous = read_json(manifest).get("config")
         if previous is not None and previous != config.model_dump(mode="json"):
-            raise ConfigError(f"{out} holds a study with a different config; use a new --out or remove it")
-
-
-def _check_inputs(config: StudyConfig) -> None:
-    """Fail before hours of training, not after: the model and the reward functions resolve and the benchmark data
-    is there."""
-    from traitrl.evals.data_dir import benchmark_dir
-    from traitrl.models.store import resolve_model
-
-    resolve_model(config.model)
-    reward_functions(config)
-    benchmark_dir(config.benchmark_dir)
-    if any(a.method == "constitution" for a in config.arms):
-        from traitrl.train.constitution import check_constitution_study
-
-        check_constitution_study(config)
+            diffs = config_differences(previous, config.model_dump(mode="json"))
+            raise ConfigError(f"{out} holds a study with a different config ({'; '.join(diffs[:5])}); "
+                              "use a new --out, or --no-resume to start over")
 
 
 def build_bank_file(config: StudyConfig, out: Path) -> Path:
@@ -84,7 +79,12 @@ def build_arm_mix(config: StudyConfig, arm: ArmConfig, bank_path: Path, arm_dir:
     from traitrl.data.mix import mix_dose, mix_summary
     from traitrl.data.tasks import generate_tasks
 
+    from traitrl.train.checkpoints import check_same_config
+
     path = arm_dir / "mix.jsonl"
+    check_same_config(arm_dir, {"arm": arm.model_dump(mode="json"), "data": config.data.model_dump(mode="json"),
+                                "steps": config.train.steps, "prompts_per_step": config.train.prompts_per_step},
+                      fix="resume with the original settings, or start over with --no-resume")
     if path.is_file():
         return read_jsonl(path)
     scenarios = select(read_bank(bank_path), traits=arm.traits, domains=arm.domains,
@@ -181,9 +181,13 @@ def run_study(config: StudyConfig, out: str | Path, resume: bool = True, use_ray
 
     torch.set_num_threads(config.threads)
     out = Path(out)
+    check_study(config)  # fail before hours of training, not after
     if resume:
         _check_resumable(out, config)
-    _check_inputs(config)
+    else:
+        from traitrl.train.checkpoints import clear_outputs
+
+        clear_outputs(out, STUDY_OUTPUTS)
     budgets = compute_budgets(config)
     assert_compute_matched(budgets)
     write_manifest(out, config.model_dump(mode="json"),

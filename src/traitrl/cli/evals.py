@@ -54,6 +54,7 @@ def eval_command(
     threads: int | None = typer.Option(None, help="torch CPU threads (default: torch's choice)."),
     log_format: str = typer.Option("traitrl", help="'inspect' also writes an Inspect eval log per benchmark into "
                                                   "OUT/inspect/ (needs inspect-ai)."),
+    resume: bool = typer.Option(True, help="Reuse --out's complete records (default), or delete them and redo."),
 ) -> None:
     """Run benchmarks on a model and write one record per benchmark into --out."""
     from traitrl._util.errors import ConfigError
@@ -67,7 +68,7 @@ def eval_command(
 
         torch.set_num_threads(threads)
     summaries = run_benchmarks(model, suite, out, data_dir=data_dir, limit=limit, batch_size=batch_size, seed=seed,
-                               custom=list(custom), log_format=log_format,
+                               custom=list(custom), log_format=log_format, resume=resume,
                                model_options={"base_url": base_url, "api_key_env": api_key_env} if base_url else None,
                                log=lambda line: console.print(line, markup=False, highlight=False,
                                                                                      soft_wrap=True))

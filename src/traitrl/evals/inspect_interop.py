@@ -151,5 +151,6 @@ def run_inspect_benchmark(spec: str, model: Model, out_dir: Path, limit: int | N
     summary = BenchmarkSummary(benchmark=name, version=int(log.eval.task_version or 0) or 1, category=category,
                                metric=metric, higher_is_better=True, model=model.name, n_items=len(scores),
                                n_errors=len(scores) - len(ok), score=sum(ok) / len(ok) if ok else None,
-                               labels=["inspect"], seconds=round(time.perf_counter() - started, 3))
+                               labels=["inspect"], seconds=round(time.perf_counter() - started, 3),
+                               weights_fingerprint=model.fingerprint, scorer=f"inspect:{task}")
     return summary, scores

@@ -4,7 +4,6 @@ built-in name / folder / hub id (the fast engine where it applies, else HF gener
 from __future__ import annotations
 
 from traitrl._util.errors import ConfigError
-from traitrl._util.io import stable_hash
 from traitrl.models.base import GenParams, Messages, register_model
 
 
@@ -35,14 +34,18 @@ class HFModel:
 
     @property
     def fingerprint(self) -> str:
+        """Hash of the weights themselves, never the path: a replaced model.safetensors is another model."""
         if self._fingerprint is None:
-            # A few values of every tensor: a fine-tune, a merged LoRA or another dtype all change it.
-            import torch
+            from pathlib import Path
 
-            with torch.no_grad():
-                sample = [(n, tuple(p.shape), str(p.dtype), p.detach().flatten()[:256].double().sum().item())
-                          for n, p in self.model.named_parameters()]
-            self._fingerprint = stable_hash(self.name, sample)
+            from traitrl._util.fingerprint import module_fingerprint, weights_fingerprint
+            from traitrl.models.store import resolve_model
+
+            folder = Path(resolve_model(self.path)) if self._model is None else None
+            if folder is not None and folder.is_dir():
+                self._fingerprint = weights_fingerprint(folder)
+            else:  # an in-memory model (e.g. being fine-tuned), or a hub id loaded through the HF cache
+                self._fingerprint = module_fingerprint(self.model)
         return self._fingerprint
 
     def generate(self, conversations: list[Messages], params: GenParams) -> list[str]:

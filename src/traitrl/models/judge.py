@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -114,3 +116,24 @@ def assert_distinct_judges(train: JudgeConfig | None, evaluation: JudgeConfig | 
     if train.model.strip().lower() == evaluation.model.strip().lower():
         raise ConfigError(f"training and evaluation judges are the same model ({train.model!r}); use a different "
                           "evaluation judge so overfitting to the training judge cannot pass as improvement")
+
+
+def check_judge(judge: JudgeConfig, where: str, timeout_s: float = 10.0) -> None:
+    """The key is set and the endpoint answers `GET /models` without rejecting it (one cheap request)."""
+    try:
+        key = judge.api_key()
+    except ConfigError as e:
+        raise ConfigError(f"{where}: {e}") from None
+    request = urllib.request.Request(judge.base_url.rstrip("/") + "/models",
+                                     headers={"Authorization": f"Bearer {key}"} if key else {})
+    try:
+        urllib.request.urlopen(request, timeout=min(timeout_s, judge.timeout_s)).close()
+    except urllib.error.HTTPError as e:
+        if e.code in (401, 403):
+            raise ConfigError(f"{where}: {judge.base_url} rejected the API key (HTTP {e.code}); check "
+                              f"${judge.api_key_env}") from None
+        # Any other answer (404 on servers without /models, 405, 5xx) still shows the endpoint is there.
+    except (urllib.error.URLError, OSError) as e:
+        reason = getattr(e, "reason", e)
+        raise ConfigError(f"{where}: cannot reach {judge.base_url} ({reason}); start the server or fix "
+                          f"`{where}.base_url`") from None

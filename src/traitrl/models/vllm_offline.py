@@ -27,8 +27,11 @@ class VLLMModel:
     def fingerprint(self) -> str:
         from pathlib import Path
 
-        weights = sorted(Path(self.source).glob("*.safetensors")) if Path(self.source).is_dir() else []
-        return stable_hash(self.name, [(w.name, w.stat().st_size, w.stat().st_mtime_ns) for w in weights])
+        from traitrl._util.fingerprint import weights_fingerprint
+
+        if Path(self.source).is_dir():
+            return weights_fingerprint(self.source)
+        return stable_hash(self.name)  # a hub id vLLM downloads itself: its name is the only identity at hand
 
     def generate(self, conversations: list[Messages], params: GenParams) -> list[str]:
         sampling = self._vllm.SamplingParams(temperature=params.temperature, max_tokens=params.max_new_tokens)

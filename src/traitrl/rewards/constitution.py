@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from traitrl._util.errors import DataError
+from traitrl._util.io import read_text_checked
 from traitrl.models.judge import JudgeConfig, Messages, judge_client
 from traitrl.rewards.registry import Grader, grader, text_of
 
@@ -102,7 +103,7 @@ def read_constitution(path: str | Path | None = None) -> Constitution:
     if not path.is_file():
         raise DataError(f"{path}: constitution file not found; set `constitution.path` to a markdown file in the "
                         "format of constitutions/default.md")
-    return parse_constitution(path.read_text(encoding="utf-8"), str(path))
+    return parse_constitution(read_text_checked(path), str(path))
 
 
 def render_conversation(messages: Messages) -> str:
