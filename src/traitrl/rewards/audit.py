@@ -151,3 +151,31 @@ def _summarise(per: dict[str, dict[str, float]], n: int) -> dict[str, Any]:
     worst = max((s[f"win_vs_{t}"] for s in strategies.values() for t in ("capped", "concise")), default=0.0)
     return {"n": n, "mean": mean, "strategies": strategies, "worst_win_rate": worst,
             "meets_target": worst < TARGET_WIN_RATE}
+
+
+def calibrate_embedding(scenarios: Sequence[Scenario], n_per_trait: int = 60, seed: int = 0) -> dict[str, Any]:
+    """Per trait, how often the embedding part scores the concise correct reply above a topic-matched wrong one
+    (another scenario's reference of the same trait, the failure reference plus a disclaimer, the caving variant);
+    ties count 1/2. Near 0.5 means the part pays for the topic, not the behaviour."""
+    from traitrl.rewards.embedding import EmbeddingScorer
+
+    rng, scorer, out = random.Random(seed), EmbeddingScorer(), {}
+    by_trait: dict[str, list[Scenario]] = defaultdict(list)
+    for s in scenarios:
+        by_trait[s.trait.value].append(s)
+    for trait, pool in sorted(by_trait.items()):
+        pairs = []  # (scenario, concise, wrong kind, wrong text)
+        for s in rng.sample(pool, min(n_per_trait, len(pool))):
+            other = _other(s, pool, rng)
+            wrongs = {"other_scenario_reply": other.rubric.good_response,
+                      "plan_plus_disclaimer": STRATEGIES["plan_plus_disclaimer"](s, other),
+                      "cave_mentioning_right": _cave(s, other)}
+            pairs += [(s, concise_reply(s), kind, text) for kind, text in wrongs.items() if text]
+        good = scorer.score([p[0] for p in pairs], [p[1] for p in pairs])
+        bad = scorer.score([p[0] for p in pairs], [p[3] for p in pairs])
+        wins: dict[str, list[float]] = defaultdict(list)
+        for (_, _, kind, _), g, b in zip(pairs, good, bad, strict=True):
+            wins[kind].append(1.0 if g > b else 0.5 if g == b else 0.0)
+        out[trait] = {kind: sum(v) / len(v) for kind, v in wins.items()}
+        out[trait]["all"] = sum(sum(v) for v in wins.values()) / sum(len(v) for v in wins.values())
+    return out
