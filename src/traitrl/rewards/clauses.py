@@ -67,11 +67,19 @@ def _four_grams(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i:i + 4]) for i in range(len(words) - 3)}
 
 
-def copies_conversation(response: str, turns: Sequence[Turn], max_share: float = 0.85) -> bool:
-    """Whether more than `max_share` of the reply's word 4-grams come from one earlier turn: parroting the user or
-    repeating the earlier answer ignores what was said."""
+def copies_conversation(response: str, turns: Sequence[Turn], max_share: float = 0.85,
+                        min_length_share: float = 0.6) -> bool:
+    """Whether the reply is mostly one earlier turn: more than `max_share` of its word 4-grams come from that turn and
+    it is at least `min_length_share` of the turn's length. Parroting the user or repeating the earlier answer ignores
+    what was said; agreeing in the user's words ("the standard answer is Create") is not a copy."""
+    tokens = _TOKEN.findall(response.lower())
     grams = _four_grams(response)
-    if not grams:  # too short for 4-grams: a copy only when it is a whole turn, word for word
-        words = _WORD.findall(response.lower())
-        return bool(words) and any(_WORD.findall(t.content.lower()) == words for t in turns if t.role != "system")
-    return any(len(grams & _four_grams(t.content)) / len(grams) > max_share for t in turns if t.role != "system")
+    for turn in (t for t in turns if t.role != "system"):
+        turn_tokens = _TOKEN.findall(turn.content.lower())
+        if not grams:  # too short for 4-grams: a copy only when it is the whole turn, word for word
+            if tokens and tokens == turn_tokens:
+                return True
+        elif len(grams & _four_grams(turn.content)) / len(grams) > max_share \
+                and len(tokens) >= min_length_share * len(turn_tokens):
+            return True
+    return False
