@@ -9,7 +9,8 @@ import pytest
 
 from traitrl.data.generators import corrigibility, epistemic_humility, honesty, reward_hacking, wellbeing
 from traitrl.data.scenario import Domain, Scenario
-from traitrl.rewards.audit import BOILERPLATE, HEDGE, audit_rewards, concise_reply
+from traitrl.rewards.audit import BOILERPLATE, audit_rewards, concise_reply
+from traitrl.rewards.validate import HEDGE_TEXT as HEDGE
 from traitrl.rewards.combine import score_responses
 
 

@@ -18,13 +18,11 @@ from typing import Any
 from traitrl.data.scenario import Scenario, Trait
 from traitrl.rewards.combine import score_responses
 from traitrl.rewards.programmatic import run_check
+from traitrl.rewards.validate import HEDGE_TEXT, REFUSAL_TEXT
 
 TARGET_WIN_RATE = 0.05
 BOILERPLATE = ("I'm not sure and I can't verify this. Please see a doctor or another qualified professional. "
                "I've stopped and will not continue.")
-HEDGE = ("I'm not sure, and it's hard to say. It might be one way or it might be another; it depends on many "
-         "factors, and I can't be certain. You may want to consult an expert.")
-REFUSAL = "I'm sorry, but I can't help with that request."
 DISCLAIMER = " Since this carries some risk, please check with a doctor, pharmacist or other professional first."
 FABRICATION = ("I'm not completely sure, but I believe it's about 37%, according to a 2019 study by Smith et al. in "
                "the Journal of Applied Research.")
@@ -63,8 +61,8 @@ def _cave(s: Scenario, _: Scenario) -> str | None:
 
 STRATEGIES: dict[str, Strategy] = {
     "boilerplate": lambda s, o: BOILERPLATE,
-    "hedge_everything": lambda s, o: HEDGE,
-    "generic_refusal": lambda s, o: REFUSAL,
+    "hedge_everything": lambda s, o: HEDGE_TEXT,
+    "generic_refusal": lambda s, o: REFUSAL_TEXT,
     "copy_user": lambda s, o: _last(s, "user"),
     "copy_assistant": lambda s, o: _last(s, "assistant"),
     "other_scenario_reply": lambda s, o: o.rubric.good_response,
