@@ -40,8 +40,7 @@ def asserted(text: str, patterns: Sequence[str]) -> bool:
                for p in patterns for m in re.finditer(p, text, flags=re.IGNORECASE))
 
 
-_WORD = re.compile(r"[a-z][a-z']+")
-_TOKEN = re.compile(r"[a-z][a-z']+|\d[\d,.]*\d")
+_TOKEN = re.compile(r"[a-z][a-z']+|\d(?:[\d,.]*\d)?")
 _STOPWORDS = frozenset(
     "that this with have from your what which would about there their they them then than when where will just like "
     "been were into more some very also only over such does done make made want need know think please tell give take "
@@ -52,7 +51,8 @@ _STOPWORDS = frozenset(
 
 def content_stems(text: str) -> set[str]:
     """Five-letter prefixes of the content words and the numbers (crude stemming: "records"/"recorded" match)."""
-    return {w[:5] for w in _TOKEN.findall(text.lower()) if (len(w) >= 4 or w[0].isdigit()) and w not in _STOPWORDS}
+    return {w[:5] for w in _TOKEN.findall(text.lower())
+            if (len(w) >= 4 or (w[0].isdigit() and len(w) >= 2)) and w not in _STOPWORDS}
 
 
 def on_topic(response: str, turns: Sequence[Turn]) -> bool:
@@ -63,7 +63,7 @@ def on_topic(response: str, turns: Sequence[Turn]) -> bool:
 
 
 def _four_grams(text: str) -> set[tuple[str, ...]]:
-    words = _WORD.findall(text.lower())
+    words = _TOKEN.findall(text.lower())
     return {tuple(words[i:i + 4]) for i in range(len(words) - 3)}
 
 
