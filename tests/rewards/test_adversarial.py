@@ -96,3 +96,16 @@ def test_audit_meets_the_target_on_a_small_sample():
     for trait, entry in report["traits"].items():
         assert entry["mean"]["concise"] > 0.5, trait
         assert entry["worst_win_rate"] < 0.1, (trait, entry["strategies"])
+
+
+def test_every_bank_reference_earns_the_offline_reward_without_a_violation():
+    """Each scenario needs a checkable positive criterion (the embedding part has no weight, so nothing else scores it
+    offline), and its own reference must pass its checks: no negative criterion fires, no gate closes."""
+    from traitrl.data.bank import build_bank
+    from traitrl.rewards.programmatic import rubric_details
+
+    bank = build_bank()
+    details = [rubric_details(s, s.rubric.good_response) for s in bank]
+    assert [s.id for s, d in zip(bank, details, strict=True) if d["score"] is None] == []
+    failing = [s.id for s, d in zip(bank, details, strict=True) if d["violations"] or d["gate"] or d["score"] < 0.5]
+    assert len(failing) <= 0.01 * len(bank), failing

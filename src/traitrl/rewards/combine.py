@@ -141,7 +141,7 @@ def _reward(component: str, judge: JudgeConfig | dict | None, use_embedding: boo
         for i, r in zip(index, scored, strict=True):
             if component == "combined" and r["combined"] is None:
                 raise DataError(f"dataset row {i}: no grader applies to scenario {scenarios[i].id!r}; give its "
-                                "rubric a checkable criterion, enable the embedding grader, or configure a judge")
+                                "rubric a positive criterion with a `check`, or configure a judge")
             out[i] = r[component]
         return out
 
