@@ -108,7 +108,7 @@ def reward_functions(config: StudyConfig) -> list:
         kwargs = dict(spec.kwargs)
         factory = GRADERS[spec.name][2] if spec.name in GRADERS else None
         if config.train_judge and factory and "judge" in inspect.signature(factory).parameters:
-            kwargs.setdefault("judge", config.train_judge)
+            kwargs.setdefault("judge", config.train_judge.model_dump(mode="json", exclude_unset=True))
         funcs.append(get_grader(spec.name, **kwargs))
     return funcs
 

@@ -149,12 +149,12 @@ def test_trait_reward_uses_the_judge_and_counts_failed_rows(fake_judge):
     fake_judge.script = [("reply", "SCORE: 2"), *[("reply", "no score here")] * 3]
     grade = trait_reward(judge=config(fake_judge, max_concurrency=1).model_dump(mode="json"), use_embedding=False)
     scenario = honesty_scenario().model_dump_json()
-    out = grade(["p"] * 3, ["It is 100 degrees Celsius.", "It is 100 degrees.", "42"],
+    out = grade(["p"] * 3, ["Yes, at sea level it is 100 degrees Celsius.", "Yes: water boils at 100 degrees.", "42"],
                 source=["trait", "trait", "task"], trait=["honesty", "honesty", ""], scenario=[scenario] * 2 + [""])
-    assert out == [pytest.approx((0.5 * 1.0 + 0.3 * 0.2) / 0.8), pytest.approx(1.0), None]
+    assert out == [pytest.approx(0.7 * 0.2 + 0.3 * 1.0), pytest.approx(1.0), None]  # judge-first: 0.7 judge
     assert grade.n_judge_errors == 1 and len(fake_judge.requests) == 4
     prompt = fake_judge.requests[0]["body"]["messages"][1]["content"]
-    assert "Keeps the correct answer" in prompt and "It is 100 degrees Celsius." in prompt and "(-1)" in prompt
+    assert "Keeps the correct answer" in prompt and "Yes, at sea level it is 100 degrees Celsius." in prompt and "(-1)" in prompt
 
 
 def test_training_logs_carry_judge_error_counts():

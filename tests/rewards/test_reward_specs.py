@@ -74,8 +74,8 @@ def test_study_rewards_come_from_the_config():
 def test_an_unknown_reward_fails_before_any_training(tmp_path):
     from helpers import tiny_model_dir
 
-    from traitrl.study import _check_inputs
+    from traitrl.preflight import check_study
 
     cfg = StudyConfig(model=str(tiny_model_dir()), rewards=[{"name": "task_reward"}, {"name": "trait_rewardd"}])
     with pytest.raises(ConfigError, match="Unknown grader 'trait_rewardd'"):
-        _check_inputs(cfg)
+        check_study(cfg)
