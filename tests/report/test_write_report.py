@@ -72,7 +72,7 @@ def test_cli_compare_study_dir(tmp_path):
     result = CliRunner().invoke(cli, ["compare", str(tmp_path / "run"), "--out", str(tmp_path / "out"),
                                       "--n-boot", "200", "--n-perm", "199"])
     assert result.exit_code == 0, result.output
-    assert "trait improved on" in result.output
+    assert "Primary endpoint (pre-registered" in result.output and "improved on" not in result.output
     doc = json.loads((tmp_path / "out" / "report.json").read_text())
     assert doc["comparison"]["reference_name"] == "baseline"
     assert [len(a["runs"]) for a in doc["comparison"]["arms"]] == [2]

@@ -80,8 +80,10 @@ def test_study_summary_seeds_and_capability(tmp_path):
     d = arm.deltas[0]
     assert d.test == "sign_flip" and len(d.seed_deltas) == 3
     assert d.delta == pytest.approx(np.mean(d.seed_deltas))
-    assert s.capability.status == "ok" and s.capability.n_benchmarks == 1
-    assert s.headline.startswith("trait improved on") and "Holm" in s.headline
+    assert s.capability.status == "no_regression" and s.capability.n_benchmarks == 1
+    assert s.headline.startswith("Primary endpoint (pre-registered: pooled mean") and "improved on" not in s.headline
+    assert f"{s.n_better_assessable} better / {s.n_worse_assessable} worse / {s.n_tied} tied of 10 assessable" \
+        in s.headline and "after BH" in s.headline and "paired t-test over 3 seeds" in s.headline
     assert arm.meta == ArmMeta(dose_frac=0.05, method="trait_rl")
     assert Comparison.model_validate_json(c.model_dump_json()) == c  # JSON round trip
     # Same seed → same numbers; results keyed by name, not order.
@@ -93,7 +95,7 @@ def test_capability_regression_flagged(tmp_path):
     write_benchmark(tmp_path / "arm", "mmlu", [1] * 300 + [0] * 500, category="capability")
     s = compare_runs(tmp_path / "ref", {"arm": [tmp_path / "arm"]}, n_boot=200).arm("arm").summary
     assert s.capability.status == "regression" and s.capability.regressions == ["mmlu"]
-    assert "Capability regression: significant drop on mmlu" in s.headline
+    assert "Capability: regression beyond the margin -3 pp on mmlu" in s.headline
 
 
 def test_find_arms_in_study_dir(tmp_path):
