@@ -55,8 +55,8 @@ def hierarchical_bootstrap(matrices: list[np.ndarray], n_boot: int, rng: np.rand
     return total / len(matrices)
 
 
-def primary_endpoint(deltas: list[BenchmarkDelta], matrices: dict[str, np.ndarray], endpoint: str, alpha: float, power: float, n_boot: int,
-                     rng: np.random.Generator) -> PrimaryEndpoint:
+def primary_endpoint(deltas: list[BenchmarkDelta], matrices: dict[str, np.ndarray], endpoint: str, alpha: float,
+                     power: float, n_boot: int, rng: np.random.Generator) -> PrimaryEndpoint:
     """The endpoint's estimate and interval; `matrices` (benchmark → seeds × items differences) feed the bootstrap."""
     chosen, definition = select(deltas, endpoint)
     k = len(chosen[0].seed_deltas) if chosen else 0

@@ -81,7 +81,8 @@ def primary_sentence(p: PrimaryEndpoint) -> str:
     text = (f"Primary endpoint (pre-registered: {p.definition}): {p.estimate:+.2f}, 95 % CI {p.ci_low:+.2f} to "
             f"{p.ci_high:+.2f}, MDE {mde}")
     if p.method_uncertainty:
-        hier = "" if p.hier_ci_low is None else f", hierarchical bootstrap {p.hier_ci_low:+.2f} to {p.hier_ci_high:+.2f}"
+        hier = ("" if p.hier_ci_low is None
+                else f", hierarchical bootstrap {p.hier_ci_low:+.2f} to {p.hier_ci_high:+.2f}")
         return text + f"; paired t-test over {p.n_seeds} seeds p = {p.seed_p_value:.3g}{hier}."
     return (text + "; one seed, so the method's uncertainty cannot be estimated: the interval covers these "
             "checkpoints only.")
