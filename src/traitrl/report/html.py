@@ -106,19 +106,35 @@ def _methods_table(doc: ReportDocument) -> str:
             + f'<p class="note">Test: {escape(sec.test)}</p>')
 
 
+def _num(value: float | None, fmt: str = ",.0f") -> str:
+    return "–" if value is None else format(value, fmt)
+
+
 def compute_rows(sec: ComputeSection) -> tuple[list[str], list[list[str]]]:
     headers = ["arm", "optimizer steps", "of which SFT", "prompts/step", "generations", "completion cap",
-               "max generated tokens", "generated tokens"]
+               "max generated tokens", "steps run", "prompt tokens", "generated tokens", "mean grad norm",
+               "zero-std groups", "KL", "train s", "beyond tolerance"]
     rows = [[a.arm, str(a.optimizer_steps), str(a.sft_steps_within_budget), str(a.prompts_per_step),
              str(a.num_generations), str(a.max_completion_tokens), f"{a.max_generated_tokens:,}",
-             "–" if a.generated_tokens is None else f"{a.generated_tokens:,}"] for a in sec.arms]
+             _num(a.steps_run), _num(a.prompt_tokens), _num(a.generated_tokens), _num(a.grad_norm, ".3g"),
+             _num(a.zero_std_fraction, ".0%"), _num(a.kl, ".3g"), _num(a.wall_seconds),
+             "; ".join(a.mismatches) or "–"] for a in sec.arms]
     return headers, rows
+
+
+def compute_verdict(sec: ComputeSection) -> str:
+    budget = ("Pre-flight: every arm had the same optimizer steps, prompts per step, generations and completion cap."
+              if sec.matched else "WARNING: the arms' configured budgets differ.")
+    if sec.measured_matched is None:
+        return budget + " Nothing was measured from the runs."
+    tol = ", ".join(f"{k} ±{v:.0%}" for k, v in sec.tolerance.items())
+    return budget + (" As run, every measured quantity is within tolerance of its reference run"
+                     if sec.measured_matched else " WARNING: as run, the arms are NOT compute-matched") + f" ({tol})."
 
 
 def _compute_table(doc: ReportDocument) -> str:
     headers, rows = compute_rows(doc.sections.compute)
-    verdict = ("All arms are compute-matched: same optimizer steps, prompts per step, generations and completion "
-               "cap." if doc.sections.compute.matched else "WARNING: the arms are not compute-matched.")
+    verdict = compute_verdict(doc.sections.compute)
     return (f'<p class="note">{escape(verdict)}</p>'
             + _table(headers, [[(c, None) for c in r] for r in rows], text_cols=1))
 

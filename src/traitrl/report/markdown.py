@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from traitrl.report.html import compute_rows, format_p
+from traitrl.report.html import compute_rows, compute_verdict, format_p
 from traitrl.report.sections import ReportDocument
 
 
@@ -33,7 +33,7 @@ def render_markdown(doc: ReportDocument) -> str:
                          f"{cat.n_significant_better} | {cat.n_significant_worse} | {mean} | {ci} |")
     if doc.sections.compute:
         headers, rows = compute_rows(doc.sections.compute)
-        lines += ["", "## Compute matching", "", "matched: " + ("yes" if doc.sections.compute.matched else "NO"), "",
+        lines += ["", "## Compute matching", "", compute_verdict(doc.sections.compute), "",
                   "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
     lines += ["", "## Uncertainty", ""]

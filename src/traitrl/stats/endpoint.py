@@ -13,7 +13,7 @@ from scipy import stats as sps
 
 from traitrl.stats.models import BenchmarkDelta, PrimaryEndpoint
 from traitrl.stats.paired import _MAX_CELLS, percentile_ci, t_interval
-from traitrl.stats.power import pooled_se, t_mde, z_mde
+from traitrl.stats.power import planning_se, pooled_se, t_mde, z_mde
 
 CHECKPOINTS_ONLY = ("these checkpoints only: item-level normal interval from the benchmarks' bootstrap SEs; "
                     "the method's run-to-run uncertainty cannot be estimated from one seed")
@@ -65,13 +65,15 @@ def primary_endpoint(deltas: list[BenchmarkDelta], matrices: dict[str, np.ndarra
                                interval="no benchmark qualifies", method_uncertainty=k >= 2)
     estimate = float(np.mean([d.delta for d in chosen]))
     if k < 2:
-        se = pooled_se([d.se for d in chosen])
-        half = float(sps.norm.ppf(1 - alpha / 2) * se)
+        half = float(sps.norm.ppf(1 - alpha / 2) * pooled_se([d.se for d in chosen]))
+        mde = z_mde(pooled_se([planning_se(d.item_sd, d.n_paired) for d in chosen]), alpha, power)
         return PrimaryEndpoint(endpoint=endpoint, definition=definition, n_benchmarks=len(chosen), n_seeds=k,
                                estimate=estimate, ci_low=estimate - half, ci_high=estimate + half,
-                               interval=CHECKPOINTS_ONLY, mde=z_mde(se, alpha, power), method_uncertainty=False)
+                               interval=CHECKPOINTS_ONLY, mde=mde, method_uncertainty=False)
     seed_values = np.mean([d.seed_deltas for d in chosen], axis=0)
     sd = float(np.std(seed_values, ddof=1))
+    # Three identical seeds (SD 0) would claim a zero MDE: one seed's item noise is the least it can be.
+    mde_sd = max(sd, pooled_se([planning_se(d.item_sd, d.n_paired) for d in chosen]) * np.sqrt(k))
     p = 1.0 if sd == 0 and estimate == 0 else 0.0 if sd == 0 else float(sps.ttest_1samp(seed_values, 0.0).pvalue)
     lo, hi = t_interval(seed_values, 1 - alpha)
     hier_lo = hier_hi = None
@@ -81,4 +83,4 @@ def primary_endpoint(deltas: list[BenchmarkDelta], matrices: dict[str, np.ndarra
     return PrimaryEndpoint(endpoint=endpoint, definition=definition, n_benchmarks=len(chosen), n_seeds=k,
                            estimate=estimate, ci_low=lo, ci_high=hi, interval=SEED_LEVEL, seed_p_value=p,
                            seed_ci_low=lo, seed_ci_high=hi, hier_ci_low=hier_lo, hier_ci_high=hier_hi,
-                           mde=t_mde(sd, k, alpha, power), method_uncertainty=True)
+                           mde=t_mde(mde_sd, k, alpha, power), method_uncertainty=True)

@@ -171,6 +171,7 @@ class ArmSummary(_Record):
     not_pooled: list[str] = Field(default_factory=list, description="Continuous-score benchmarks, own unit.")
     primary: PrimaryEndpoint | None = None
     smoke: str | None = Field(None, description="Set when significance is unattainable; leads the headline.")
+    compute_flag: str | None = Field(None, description="Measured compute differs from the reference run.")
     headline: str
 
 

@@ -44,8 +44,12 @@ def benchmark_mde(item_sd: float, n_items: int, threshold: float, power: float =
     """MDE of one benchmark's Δ (same unit as item_sd); None when its smallest attainable p misses the threshold."""
     if smallest_p(n_items) > threshold:
         return None
-    sd = item_sd if item_sd > 0 else math.sqrt(DEFAULT_DISCORDANCE) * 100
-    return z_mde(sd / math.sqrt(n_items), threshold, power)
+    return z_mde(planning_se(item_sd, n_items), threshold, power)
+
+
+def planning_se(item_sd: float, n_items: int) -> float:
+    """SE of a benchmark's Δ for power purposes: an all-tied benchmark (SD 0) still has sampling noise."""
+    return (item_sd if item_sd > 0 else math.sqrt(DEFAULT_DISCORDANCE) * 100) / math.sqrt(max(n_items, 1))
 
 
 def pooled_se(ses: list[float]) -> float:

@@ -13,9 +13,16 @@ from scipy import stats as sps
 from traitrl.evals.benchmark import CATEGORIES
 from traitrl.stats.capability import capability_sentence, check_capability
 from traitrl.stats.endpoint import poolable, primary_endpoint
-from traitrl.stats.models import ArmSummary, BenchmarkDelta, CategorySummary, MissingBenchmark, PrimaryEndpoint
+from traitrl.stats.models import (
+    ArmSummary,
+    BenchmarkDelta,
+    CategorySummary,
+    Comparison,
+    MissingBenchmark,
+    PrimaryEndpoint,
+)
 from traitrl.stats.paired import t_interval
-from traitrl.stats.power import benchmark_mde, family_threshold, pooled_se, z_mde
+from traitrl.stats.power import benchmark_mde, family_threshold, planning_se, pooled_se, z_mde
 from traitrl.stats.settings import StatsSettings
 
 _LISTED = 12  # names printed in the headline before "and N more"
@@ -44,7 +51,7 @@ def summarize_category(category: str, deltas: list[BenchmarkDelta], settings: St
                        n_categories: int) -> CategorySummary:
     mean, lo, hi = combined_mean(deltas)
     alpha = settings.alpha
-    pooled = [d.se for d in deltas if poolable(d)]
+    pooled = [planning_se(d.item_sd, d.n_paired) for d in deltas if poolable(d)]
     mde = z_mde(pooled_se(pooled), family_threshold(alpha, n_categories), settings.power) if pooled else None
     return CategorySummary(
         category=category, n_benchmarks=len(deltas), n_improved=sum(d.delta > 0 for d in deltas),
@@ -89,7 +96,7 @@ def primary_sentence(p: PrimaryEndpoint) -> str:
 
 
 def _headline(s: ArmSummary, name: str, reference: str, n_missing: int, alpha: float) -> str:
-    parts = [s.smoke] if s.smoke else []
+    parts = [x for x in (s.smoke, s.compute_flag) if x]
     parts.append(primary_sentence(s.primary))
     sign = "–" if s.sign_test_p is None else f"{s.sign_test_p:.3g}"
     parts.append(f"{name} vs {reference}: {s.n_better_assessable} better / {s.n_worse_assessable} worse / "
@@ -152,3 +159,13 @@ def summarize_arm(name: str, reference: str, deltas: list[BenchmarkDelta], missi
     summary.smoke = smoke_sentence(assessable, primary, settings)
     summary.headline = _headline(summary, name, reference, len(missing), alpha)
     return summary
+
+
+def flag_compute(comparison: Comparison, flags: dict[str, str | None]) -> None:
+    """Put each arm's measured-compute mismatch into its headline (after any smoke-test warning)."""
+    for arm in comparison.arms:
+        if flags.get(arm.name):
+            arm.summary.compute_flag = flags[arm.name]
+            arm.summary.headline = _headline(arm.summary, arm.name, comparison.reference_name, len(arm.missing),
+                                             comparison.alpha)
+    comparison.headline = comparison.arms[0].summary.headline
