@@ -137,15 +137,16 @@ def predict_costs(n_eval_items: int, n_runs: int, train_shape: dict, steps: int,
 
 
 def format_plan(title: str, plan: PowerPlan, stages: list[StageCost], costs_source: str) -> str:
+    width = max([len("benchmark"), *(len(b.name) for b, _, _ in plan.benchmarks)])
     lines = [title, ""]
     if plan.smoke:
         lines += [plan.smoke.capitalize() + ".", ""]
     lines += [f"Per benchmark: two-sided, alpha {plan.alpha:g}, {plan.correction.upper()} over {len(plan.benchmarks)}"
               f" benchmarks (first threshold {plan.threshold:.2g}), MDE at {plan.power:.0%} power.",
-              f"{'benchmark':<44} {'category':<26} {'items':>5} {'smallest p':>10} {'MDE (pp)':>10}"]
+              f"{'benchmark':<{width}} {'category':<24} {'items':>5} {'smallest p':>10} {'MDE (pp)':>12}"]
     for b, p, mde in plan.benchmarks:
-        lines.append(f"{b.name:<44} {b.category:<26} {b.n_items:>5} {p:>10.2g} "
-                     f"{'unattainable' if mde is None else f'{mde:.1f}':>10}")
+        lines.append(f"{b.name:<{width}} {b.category:<24} {b.n_items:>5} {p:>10.2g} "
+                     f"{'unattainable' if mde is None else f'{mde:.1f}':>12}")
     lines += ["", "Per category (mean Δ, item-level, Bonferroni over categories):"]
     lines += [f"  {cat:<28} {n:>3} benchmarks  MDE {'–' if mde is None else f'{mde:.1f}'} pp"
               for cat, n, mde in plan.categories]
@@ -160,8 +161,10 @@ def format_plan(title: str, plan: PowerPlan, stages: list[StageCost], costs_sour
     lines += plan.notes
     total = sum(s.seconds for s in stages)
     lines += ["", f"Predicted wall time and peak memory ({costs_source}):"]
+    per_stage = any(s.peak_rss_gib != stages[0].peak_rss_gib for s in stages)
     lines += [f"  {s.stage:<18} {s.seconds:>8.0f} s  peak RSS "
-              f"{'–' if s.peak_rss_gib is None else f'{s.peak_rss_gib:.2f} GiB'}  ({s.basis})" for s in stages]
+              f"{'–' if s.peak_rss_gib is None else f'{s.peak_rss_gib:.2f} GiB'}"
+              f"{'' if per_stage else ' (whole-study peak)'}  ({s.basis})" for s in stages]
     lines.append(f"  {'total':<18} {total:>8.0f} s  ({total / 60:.1f} min)")
     return "\n".join(lines)
 
