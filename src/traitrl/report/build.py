@@ -45,7 +45,8 @@ def _figures(comparison: Comparison, sections: ReportSections) -> tuple[list[Fig
                     caption=f"Δ vs {ref} in pp (positive = better), {_ITEM_CI}; filled markers are significant after "
                             "Holm adjustment over the arm's benchmarks."), lambda: plots.forest_plot(comparison)),
         (FigureInfo(id="categories", title="Category heatmap",
-                    caption="Mean Δ per arm and category (pp); improved/total by point estimate; ↑/↓ count "
+                    caption="Mean Δ per arm and category (pp; binary benchmarks assessable both ways); better+ worse− "
+                            "tied= by point estimate; ↑/↓ count "
                             "benchmarks significantly better/worse after Holm."),
          lambda: plots.category_heatmap(comparison))]
     if sections.dose_response:

@@ -89,6 +89,7 @@ class CategorySummary(_Record):
     category: str
     n_benchmarks: int
     n_improved: int = Field(description="Point estimate delta > 0.")
+    n_worse: int = Field(0, description="Point estimate delta < 0.")
     n_significant_better: int = Field(description="delta > 0 and Holm-adjusted p < alpha.")
     n_significant_worse: int = Field(description="delta < 0 and Holm-adjusted p < alpha.")
     mean_delta: float | None = Field(description="Mean delta over the category's pp benchmarks.")

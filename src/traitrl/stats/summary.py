@@ -55,6 +55,7 @@ def summarize_category(category: str, deltas: list[BenchmarkDelta], settings: St
     mde = z_mde(pooled_se(pooled), family_threshold(alpha, n_categories), settings.power) if pooled else None
     return CategorySummary(
         category=category, n_benchmarks=len(deltas), n_improved=sum(d.delta > 0 for d in deltas),
+        n_worse=sum(d.delta < 0 for d in deltas),
         n_significant_better=sum(_significant(d, alpha, 1) for d in deltas),
         n_significant_worse=sum(_significant(d, alpha, -1) for d in deltas),
         mean_delta=mean, mean_delta_ci_low=lo, mean_delta_ci_high=hi, mde=mde)
