@@ -150,3 +150,14 @@ def test_diagnostic_benchmarks_are_shown_but_not_counted(tmp_path):
     assert {d.benchmark for d in comparison.arms[0].deltas} == {"scored", "political_lean"}
     diagnostic = next(d for d in comparison.arms[0].deltas if d.benchmark == "political_lean")
     assert diagnostic.p_holm == diagnostic.p_value  # its own family of one, not adjusted with the scored ones
+
+
+def test_compare_groups_seeded_study_runs_and_pairs_references(tmp_path):
+    for s in (0, 1, 2):
+        for arm, ones in (("baseline", 10), ("trait", 14)):
+            write_benchmark(tmp_path / "arms" / f"{arm}-s{s}" / "evals", "b", [1] * ones + [0] * (20 - ones))
+    label, refs, arms = resolve_runs([tmp_path])
+    assert label == "baseline" and refs == [tmp_path / "arms" / f"baseline-s{s}" / "evals" for s in (0, 1, 2)]
+    assert arms == {"trait": [tmp_path / "arms" / f"trait-s{s}" / "evals" for s in (0, 1, 2)]}
+    d = compare_runs(refs, arms, n_boot=200).arm("trait").deltas[0]
+    assert d.seed_deltas == [20.0, 20.0, 20.0]
