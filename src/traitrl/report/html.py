@@ -11,6 +11,7 @@ from html import escape
 from importlib import resources
 from string import Template
 
+from traitrl.report.registry import rendered
 from traitrl.report.sections import ComputeSection, ReportDocument
 from traitrl.stats.models import BenchmarkDelta, Comparison
 
@@ -200,6 +201,8 @@ def render_html(doc: ReportDocument, figures: dict[str, bytes]) -> str:
         body += ["<h2>Method side-by-side</h2>", fig["methods"], _methods_table(doc)]
     if doc.sections.compute:
         body += ["<h2>Compute matching</h2>", _compute_table(doc)]
+    for spec, section in rendered(doc.sections.extra):
+        body += [f"<h2>{escape(spec.title)}</h2>", spec.html(section)]
     body += ["<h2>All benchmarks</h2>", '<p class="note">Click a column header to sort. Bold green/red: '
              "significant after Holm adjustment within the arm. MDE: minimum detectable effect at the configured "
              "power after the correction, in the Δ's unit.</p>", delta_table(comparison), _notes(comparison)]

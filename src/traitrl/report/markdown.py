@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from traitrl.report.html import DIRECTION, compute_rows, compute_verdict, format_p, mde_text, primary_lines
+from traitrl.report.registry import rendered
 from traitrl.report.sections import ReportDocument
 
 
@@ -40,6 +41,8 @@ def render_markdown(doc: ReportDocument) -> str:
         lines += ["", "## Compute matching", "", compute_verdict(doc.sections.compute), "",
                   "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
+    for spec, section in rendered(doc.sections.extra):
+        lines += ["", f"## {spec.title}", "", *spec.markdown(section)]
     lines += ["", "## Uncertainty", ""]
     lines += [f"- **{k}**: {v}" for k, v in c.uncertainty.items()]
     missing = [(a.name, m) for a in c.arms for m in a.missing]

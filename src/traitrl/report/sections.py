@@ -7,7 +7,7 @@ its input is given (or, for the two sweep views, computable from the arms' metad
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -149,6 +149,8 @@ class ComputeSection(_Record):
 
 class ReportSections(_Record):
     compute: ComputeSection | None = None
+    extra: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Sections registered with report.registry, by name (validated there).")
     dose_response: DoseResponse | None = None
     transfer_matrix: TransferMatrix | None = None
     persistence: PersistenceSection | None = None
