@@ -48,3 +48,21 @@ def test_flag_goes_into_the_headline_after_the_smoke_warning(tmp_path):
     flag_compute(c, {"trait": "Compute NOT matched as run (measured, not configured): trait: x."})
     assert c.headline.startswith("Smoke test") and c.arm("trait").summary.compute_flag
     assert c.headline.index("Smoke test") < c.headline.index("Compute NOT matched") < c.headline.index("Primary")
+
+
+def test_study_compute_section_holds_each_seed_to_its_own_baseline(tmp_path):
+    from traitrl.config import StudyConfig
+    from traitrl.study import compute_budgets, compute_section
+
+    config = StudyConfig(seeds=[0, 1])
+    write_json_atomic(tmp_path / "compute_budget.json", compute_budgets(config))
+    for seed, trait_length in ((0, 31), (1, 48)):  # seed 1's trait arm generated 60 % longer completions
+        write_run(tmp_path / "arms" / f"baseline-s{seed}", mean_length=30, grad_norm=1.0, zero_std=0.5)
+        write_run(tmp_path / "arms" / f"trait-s{seed}", mean_length=trait_length, grad_norm=1.0, zero_std=0.5)
+    section, flags = compute_section(config, tmp_path, "baseline")
+    rows = {a["arm"]: a for a in section["arms"]}
+    assert rows["trait-s1"]["reference"] == "baseline-s1" and rows["trait-s0"]["mismatches"] == []
+    assert rows["trait-s1"]["mismatches"][0].startswith("generated_tokens +60%")
+    assert section["matched"] is True and section["measured_matched"] is False  # pre-flight passes, the run does not
+    assert flags["trait"].startswith("Compute NOT matched as run") and "trait-s1" in flags["trait"]
+    assert flags["baseline"] is None
