@@ -18,8 +18,9 @@ UNCERTAINTY = {
     "p_bh": "Benjamini-Hochberg-adjusted over the arm's benchmark family (false discovery rate)",
     "seed_ci": "across-seed: 95 % Student-t interval of the per-seed deltas (training-seed variance plus each "
                "seed's evaluation noise, reference held fixed); needs >= 2 seeds",
-    "mean_delta_ci": "item-level: normal interval from the benchmarks' bootstrap standard errors, benchmarks "
-                     "treated as independent; it does not generalize to other benchmarks or training seeds",
+    "mean_delta_ci": "item-level: normal interval from the bootstrap standard errors of the binary-scored "
+                     "benchmarks assessable in both directions, treated as independent; it does not generalize to "
+                     "other benchmarks or training seeds",
     "counts": "'X better / Y worse / Z tied of N assessable' counts point estimates over benchmarks assessable in "
               "both directions, with a two-sided sign test of better vs worse; 'after BH/Holm' counts adjusted "
               "p < alpha",
