@@ -58,6 +58,7 @@ def test_pilot_replaces_defaults(tmp_path):
     assert costs["eval_seconds_per_item"] == pytest.approx(0.5)  # 50 s for 100 items
     assert costs["train_seconds_per_step"] == pytest.approx(12.5)  # mean 100 s over 8 steps
     assert costs["persist_seconds"]["quick"] == 300.0 and costs["stage_peak_rss_gib"]["train"] == 3.0
+    assert costs["data_seconds"] == 3.0 and costs["estimated_not_measured"] == ["report_seconds"]  # not in pilot
     sds, run_sd = pilot_item_sds(tmp_path)
     assert sds["b"] == (pytest.approx(50.25, rel=0.01), True) and run_sd is None  # half the items flip 0→1
 

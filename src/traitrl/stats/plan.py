@@ -177,12 +177,13 @@ def pilot_costs(pilot: Path, costs: dict) -> dict:
     """The cost table with every figure the pilot study directory measured put in place of the default."""
     study = read_json(pilot / "manifest.json").get("config", {})
     timings = read_json(pilot / "timings.json") if (pilot / "timings.json").is_file() else {}
-    out = {**costs, "estimated_not_measured": [], "stage_peak_rss_gib": {}}
+    out = {**costs, "stage_peak_rss_gib": {}}
     peaks = out["stage_peak_rss_gib"]
     for stage in ("data", "eval_base", "persist", "report"):
         if "seconds" in _stage(timings, stage):
             out[f"{stage}_seconds"] = _stage(timings, stage)["seconds"]
             peaks[stage] = _stage(timings, stage).get("peak_rss_gib")
+            out["estimated_not_measured"] = [k for k in out["estimated_not_measured"] if k != f"{stage}_seconds"]
     base = pilot / "arms" / "base" / "evals"
     n_base = sum(read_json(p).get("n_items", 0) for p in base.glob("*.json")) if base.is_dir() else 0
     if n_base and "eval_base_seconds" in out:
