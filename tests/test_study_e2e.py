@@ -55,7 +55,8 @@ def test_report_has_both_arms_base_and_every_benchmark(study):
     for name, d in deltas.items():
         assert d["ci_low"] <= d["delta"] <= d["ci_high"] and 0.0 <= d["p_value"] <= 1.0
         assert d["n_paired"] == EXPECTED[name]
-    assert report["headline"].startswith("trait improved on ") and f"of {len(EXPECTED)} benchmarks" in report["headline"]
+    assert "tied of" in report["headline"] and "improved on" not in report["headline"]
+    assert report["headline"].startswith("Smoke test: no effect smaller than")  # 6 items: nothing can be significant
     assert report["sections"]["compute"]["matched"] is True
     html = (run / "report.html").read_text()
     assert "<img" in html or "<svg" in html

@@ -10,6 +10,7 @@ from traitrl.data.mix import trait_counts_per_step
 from traitrl.data.scenario import Domain, Trait
 from traitrl.models.judge import JudgeConfig, assert_distinct_judges
 from traitrl.persist.config import PersistConfig
+from traitrl.stats.settings import StatsSettings
 from traitrl.train.config import TrainConfig
 from traitrl.train.constitution import ConstitutionConfig
 
@@ -65,6 +66,8 @@ class StudyConfig(BaseModel):
     name: str = "study"
     model: str = Field("smollm2-135m-instruct", description="Built-in name, local HF folder, or hub id.")
     seed: int = 0
+    seeds: list[int] | None = Field(None, min_length=1, description="Run every arm at each seed ('trait' runs as "
+                                    "'trait-s0', 'trait-s1', …); trait seed i is paired with baseline seed i.")
     threads: int = Field(2, ge=1, description="torch CPU threads per arm (also the CPUs a Ray task declares).")
     benchmark_dir: str | None = Field(None, description="Benchmark data folder (else $TRAITRL_BENCHMARK_DIR).")
     reference_arm: str = Field("baseline", description="The compute-matched baseline every arm is compared with.")
@@ -82,6 +85,7 @@ class StudyConfig(BaseModel):
     constitution: ConstitutionConfig = Field(default_factory=ConstitutionConfig,
                                              description="Settings of `method: constitution` arms.")
     report: ReportConfig = Field(default_factory=ReportConfig)
+    stats: StatsSettings = Field(default_factory=StatsSettings, description="The pre-registered analysis plan.")
 
     @model_validator(mode="after")
     def _check_arms(self) -> StudyConfig:
@@ -106,7 +110,20 @@ class StudyConfig(BaseModel):
                                  f"(train.steps × train.prompts_per_step) rounds to 0 trait prompts, which would "
                                  f"train a copy of the baseline; raise the dose above {0.5 / (steps * per_step):.3g} "
                                  "or train for more steps")
+        if self.seeds is not None:
+            if len(set(self.seeds)) != len(self.seeds) or any(a.seed is not None for a in self.arms):
+                raise ValueError(f"seeds {self.seeds}: give distinct seeds, and no per-arm `seed` alongside them")
         return self
 
+    def seeded_arms(self) -> list[ArmConfig]:
+        """The arms as trained: with `seeds`, one copy of every arm per seed, named '<arm>-s<seed>'."""
+        if self.seeds is None:
+            return self.arms
+        return [a.model_copy(update={"name": f"{a.name}-s{s}", "seed": s}) for s in self.seeds for a in self.arms]
+
+    def reference_run(self) -> str:
+        """The reference arm's first trained run (persistence compares against it)."""
+        return self.reference_arm if self.seeds is None else f"{self.reference_arm}-s{self.seeds[0]}"
+
     def arm(self, name: str) -> ArmConfig:
-        return next(a for a in self.arms if a.name == name)
+        return next(a for a in self.seeded_arms() if a.name == name)

@@ -34,7 +34,7 @@ def compute_budgets(config: StudyConfig) -> dict[str, dict[str, int]]:
     from traitrl.train.constitution import constitution_budget
 
     return {arm.name: constitution_budget(config.train, config.constitution) if arm.method == "constitution"
-            else config.train.compute_budget() for arm in config.arms}
+            else config.train.compute_budget() for arm in config.seeded_arms()}
 
 
 def assert_compute_matched(budgets: dict[str, dict[str, int]]) -> None:
@@ -161,7 +161,7 @@ def run_arm(config: StudyConfig, name: str, out: Path, resume: bool = True) -> P
 
 
 def run_arms(config: StudyConfig, out: Path, resume: bool, ray_address: str | None, use_ray: bool) -> dict[str, Path]:
-    names = [a.name for a in config.arms]
+    names = [a.name for a in config.seeded_arms()]
     if not use_ray:
         return {name: run_arm(config, name, out, resume) for name in names}
     import ray
@@ -191,7 +191,8 @@ def run_study(config: StudyConfig, out: str | Path, resume: bool = True, use_ray
     budgets = compute_budgets(config)
     assert_compute_matched(budgets)
     write_manifest(out, config.model_dump(mode="json"),
-                   {"study": config.seed, **{a.name: arm_seed(config, a) for a in config.arms}}, stage="study")
+                   {"study": config.seed, **{a.name: arm_seed(config, a) for a in config.seeded_arms()}},
+                   stage="study")
     write_json_atomic(out / "compute_budget.json", budgets)
 
     console.rule("[bold]data")
@@ -210,8 +211,9 @@ def run_study(config: StudyConfig, out: str | Path, resume: bool = True, use_ray
         from traitrl.persist import run_persistence
 
         with timed_stage(out, "persist"):
+            reference, first = config.reference_run(), config.seeded_arms()[:len(config.arms)]  # one seed's arms
             sections["persistence"] = run_persistence(
-                models[config.reference_arm], {n: m for n, m in models.items() if n != config.reference_arm},
+                models[reference], {a.name: models[a.name] for a in first if a.name != reference},
                 config.persist, out / "persist", data_dir=config.benchmark_dir, seed=config.seed)
 
     console.rule("[bold]compare and report")
@@ -237,25 +239,43 @@ def seed_group(arm: ArmConfig) -> str:
     return arm.name.removesuffix(suffix) if arm.seed is not None and arm.name.endswith(suffix) else arm.name
 
 
+def seed_paired_dirs(config: StudyConfig, out: Path) -> tuple[str, list[Path], dict[str, list[Path]], dict]:
+    """(reference label, reference eval dirs by seed, arm label → eval dirs in the same seed order, metas)."""
+    groups: dict[str, dict[int, Path]] = {}
+    metas = {}
+    for arm in config.seeded_arms():
+        groups.setdefault(seed_group(arm), {})[arm_seed(config, arm)] = out / "arms" / arm.name / "evals"
+        metas[seed_group(arm)] = arm_meta(arm)
+    ref_label = seed_group(next(a for a in config.arms if a.name == config.reference_arm))
+    ref_seeds = sorted(groups.pop(ref_label))
+    metas.pop(ref_label)
+    references = [out / "arms" / a.name / "evals" for s in ref_seeds for a in config.seeded_arms()
+                  if seed_group(a) == ref_label and arm_seed(config, a) == s]
+    arm_dirs = {}
+    for label, by_seed in groups.items():
+        if len(by_seed) > 1 and sorted(by_seed) != ref_seeds:
+            raise ConfigError(f"arm {label!r} has seeds {sorted(by_seed)} but the reference {ref_label!r} has "
+                              f"{ref_seeds}; seed i is paired with reference seed i, so give both the same seeds")
+        arm_dirs[label] = [by_seed[s] for s in sorted(by_seed)]
+    return ref_label, references, arm_dirs, metas
+
+
 def compare_and_report(config: StudyConfig, out: Path, sections: dict) -> dict[str, Path]:
     from traitrl.report import write_report
     from traitrl.stats import compare_runs
+    from traitrl.stats.summary import flag_compute
 
-    arm_dirs: dict[str, list[Path]] = {}
-    metas = {}
-    for arm in config.arms:
-        if arm.name == config.reference_arm:
-            continue
-        label = seed_group(arm)
-        arm_dirs.setdefault(label, []).append(out / "arms" / arm.name / "evals")
-        metas[label] = arm_meta(arm)
-    if config.eval.include_base:
-        arm_dirs[BASE_ARM] = [out / "arms" / BASE_ARM / "evals"]
-    comparison = compare_runs(out / "arms" / config.reference_arm / "evals", arm_dirs, seed=config.seed,
-                              n_boot=config.report.n_boot, meta=metas, reference_name=config.reference_arm)
+    ref_label, references, arm_dirs, metas = seed_paired_dirs(config, out)
+    base = out / "arms" / BASE_ARM / "evals" if config.eval.include_base else None
+    if base is not None:
+        arm_dirs[BASE_ARM] = [base]
+    comparison = compare_runs(references, arm_dirs, seed=config.seed, n_boot=config.report.n_boot, meta=metas,
+                              reference_name=ref_label, base=base, settings=config.stats)
+    compute, flags = compute_section(config, out, ref_label)
+    flag_compute(comparison, flags)
     write_json_atomic(out / "comparison.json", comparison.model_dump(mode="json"))
     sections = {**sections, **method_section(config, comparison, metas, arm_dirs, sections.get("persistence"))}
-    return write_report(comparison, out, sections={**sections, "compute": compute_section(config, out)})
+    return write_report(comparison, out, sections={**sections, "compute": compute})
 
 
 def method_section(config: StudyConfig, comparison, metas: dict, arm_dirs: dict[str, list[Path]],
@@ -271,19 +291,32 @@ def method_section(config: StudyConfig, comparison, metas: dict, arm_dirs: dict[
                                          eval_dirs=eval_dirs, seed=config.seed, n_boot=config.report.n_boot)}
 
 
-def compute_section(config: StudyConfig, out: Path) -> dict:
+def compute_section(config: StudyConfig, out: Path, ref_label: str) -> tuple[dict, dict[str, str | None]]:
+    """The configured budgets (pre-flight) and measured use per arm run, each held to its same-seed reference run;
+    also the headline flag per arm label."""
+    from traitrl.stats.compute import compute_flag, measure_run, mismatches
+
     budgets = read_json(out / "compute_budget.json")
-    arms = []
-    for name, budget in budgets.items():
-        summary = out / "arms" / name / "train" / "train_summary.json"
-        generated = read_json(summary).get("generated_tokens") if summary.is_file() else None
-        constitution = out / "arms" / name / "train" / "constitution_summary.json"
-        if constitution.is_file():  # SL-stage generations count too
-            generated = read_json(constitution)["generated_tokens"]["total"]
-        arms.append({"arm": name, **budget, "generated_tokens": generated})
+    runs = config.seeded_arms()
+    references = {arm_seed(config, a): a.name for a in runs if seed_group(a) == ref_label}
+    measured = {a.name: measure_run(out / "arms" / a.name) for a in runs}
+    arms, found_by_label = [], {}
+    for a in runs:
+        reference = references.get(arm_seed(config, a), next(iter(references.values())))
+        found = ([] if a.name == reference
+                 else mismatches(measured[a.name], measured[reference], config.stats.compute_tolerance))
+        found_by_label.setdefault(seed_group(a), {})[a.name] = found
+        m = measured[a.name]
+        arms.append({"arm": a.name, **budgets[a.name], "generated_tokens": m["generated_tokens"],
+                     "steps_run": m["optimizer_steps"], "reference": reference, "mismatches": found,
+                     **{k: m[k] for k in ("prompt_tokens", "grad_norm", "zero_std_fraction", "kl", "wall_seconds")}})
     try:
         assert_compute_matched(budgets)
         matched = True
     except ConfigError:
         matched = False
-    return {"arms": arms, "matched": matched}
+    any_measured = any(v is not None for m in measured.values() for v in m.values())
+    section = {"arms": arms, "matched": matched,
+               "measured_matched": not any(a["mismatches"] for a in arms) if any_measured else None,
+               "tolerance": config.stats.compute_tolerance.model_dump()}
+    return section, {label: compute_flag(found) for label, found in found_by_label.items()}

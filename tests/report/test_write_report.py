@@ -52,8 +52,8 @@ def test_optional_sections_absent_without_inputs(tmp_path):
     write_benchmark(tmp_path / "arm", "b", [1, 1] * 50)
     paths = write_report(compare_runs(tmp_path / "ref", {"arm": [tmp_path / "arm"]}, n_boot=200), tmp_path / "out")
     doc = json.loads(paths["json"].read_text())
-    assert doc["sections"] == {"compute": None, "dose_response": None, "transfer_matrix": None, "persistence": None,
-                               "methods": None}
+    assert doc["sections"] == {"compute": None, "extra": {}, "dose_response": None, "transfer_matrix": None,
+                               "persistence": None, "methods": None}
     html = paths["html"].read_text()
     assert "Dose–response" not in html and "Persistence" not in html
     assert html.count("<img ") == 2
@@ -72,7 +72,7 @@ def test_cli_compare_study_dir(tmp_path):
     result = CliRunner().invoke(cli, ["compare", str(tmp_path / "run"), "--out", str(tmp_path / "out"),
                                       "--n-boot", "200", "--n-perm", "199"])
     assert result.exit_code == 0, result.output
-    assert "trait improved on" in result.output
+    assert "Primary endpoint (pre-registered" in result.output and "improved on" not in result.output
     doc = json.loads((tmp_path / "out" / "report.json").read_text())
     assert doc["comparison"]["reference_name"] == "baseline"
     assert [len(a["runs"]) for a in doc["comparison"]["arms"]] == [2]
@@ -88,3 +88,31 @@ def test_persistence_plot_draws_a_rate_of_one_whose_wilson_bound_rounds_below_it
     section = PersistenceSection(trait_metric="trait score", curves=[curve], attack_asr=[
         AttackFamilyASR(model="a", family="roleplay", asr=1.0, ci_low=0.72, ci_high=0.9999999999999999, n_attacks=10)])
     assert persistence_plot(section).startswith(b"\x89PNG")
+
+
+def test_registered_section_is_validated_stored_and_rendered(tmp_path, study_comparison, monkeypatch):
+    from html import escape
+
+    from pydantic import BaseModel, ConfigDict
+
+    from traitrl.report import SectionSpec, register_section
+    from traitrl.report import registry
+
+    class Style(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        mean_length_delta: float
+
+    monkeypatch.setattr(registry, "SECTIONS", {})
+    register_section(SectionSpec("style_covariates", "Style <covariates>", Style,
+                                 html=lambda s: f"<p>{escape(f'length Δ {s.mean_length_delta:+.1f}')}</p>",
+                                 markdown=lambda s: [f"length Δ {s.mean_length_delta:+.1f}"]))
+    with pytest.raises(ValueError, match="registered twice or is a built-in"):
+        register_section(SectionSpec("compute", "x", Style, html=str, markdown=list))
+    paths = write_report(study_comparison, tmp_path, sections={"style_covariates": {"mean_length_delta": 12.5}})
+    doc = json.loads(paths["json"].read_text())
+    assert doc["sections"]["extra"] == {"style_covariates": {"mean_length_delta": 12.5}}
+    jsonschema.validate(doc, committed_schema())
+    assert "<h2>Style &lt;covariates&gt;</h2><p>length Δ +12.5</p>" in paths["html"].read_text().replace("\n", "")
+    assert "## Style <covariates>\n\nlength Δ +12.5" in paths["md"].read_text()
+    with pytest.raises(DataError, match="malformed"):
+        write_report(study_comparison, tmp_path / "bad", sections={"style_covariates": {"mean_length": 1}})

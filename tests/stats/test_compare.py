@@ -80,8 +80,10 @@ def test_study_summary_seeds_and_capability(tmp_path):
     d = arm.deltas[0]
     assert d.test == "sign_flip" and len(d.seed_deltas) == 3
     assert d.delta == pytest.approx(np.mean(d.seed_deltas))
-    assert s.capability.status == "ok" and s.capability.n_benchmarks == 1
-    assert s.headline.startswith("trait improved on") and "Holm" in s.headline
+    assert s.capability.status == "no_regression" and s.capability.n_benchmarks == 1
+    assert s.headline.startswith("Primary endpoint (pre-registered: pooled mean") and "improved on" not in s.headline
+    assert f"{s.n_better_assessable} better / {s.n_worse_assessable} worse / {s.n_tied} tied of 10 assessable" \
+        in s.headline and "after BH" in s.headline and "paired t-test over 3 seeds" in s.headline
     assert arm.meta == ArmMeta(dose_frac=0.05, method="trait_rl")
     assert Comparison.model_validate_json(c.model_dump_json()) == c  # JSON round trip
     # Same seed → same numbers; results keyed by name, not order.
@@ -93,7 +95,7 @@ def test_capability_regression_flagged(tmp_path):
     write_benchmark(tmp_path / "arm", "mmlu", [1] * 300 + [0] * 500, category="capability")
     s = compare_runs(tmp_path / "ref", {"arm": [tmp_path / "arm"]}, n_boot=200).arm("arm").summary
     assert s.capability.status == "regression" and s.capability.regressions == ["mmlu"]
-    assert "Capability regression: significant drop on mmlu" in s.headline
+    assert "Capability: regression beyond the margin -3 pp on mmlu" in s.headline
 
 
 def test_find_arms_in_study_dir(tmp_path):
@@ -148,3 +150,14 @@ def test_diagnostic_benchmarks_are_shown_but_not_counted(tmp_path):
     assert {d.benchmark for d in comparison.arms[0].deltas} == {"scored", "political_lean"}
     diagnostic = next(d for d in comparison.arms[0].deltas if d.benchmark == "political_lean")
     assert diagnostic.p_holm == diagnostic.p_value  # its own family of one, not adjusted with the scored ones
+
+
+def test_compare_groups_seeded_study_runs_and_pairs_references(tmp_path):
+    for s in (0, 1, 2):
+        for arm, ones in (("baseline", 10), ("trait", 14)):
+            write_benchmark(tmp_path / "arms" / f"{arm}-s{s}" / "evals", "b", [1] * ones + [0] * (20 - ones))
+    label, refs, arms = resolve_runs([tmp_path])
+    assert label == "baseline" and refs == [tmp_path / "arms" / f"baseline-s{s}" / "evals" for s in (0, 1, 2)]
+    assert arms == {"trait": [tmp_path / "arms" / f"trait-s{s}" / "evals" for s in (0, 1, 2)]}
+    d = compare_runs(refs, arms, n_boot=200).arm("trait").deltas[0]
+    assert d.seed_deltas == [20.0, 20.0, 20.0]

@@ -25,8 +25,9 @@ def compare_command(
     alpha: Annotated[float, typer.Option(min=0.0, max=0.5, help="Significance level after adjustment.")] = 0.05,
 ) -> None:
     ref_label, ref_dir, arms = resolve_runs(runs, reference)
+    base = arms["base"][0] if len(arms.get("base", [])) == 1 else None  # the untrained model marks floor/ceiling
     comparison = compare_runs(ref_dir, arms, seed=seed, n_boot=n_boot, n_perm=n_perm, alpha=alpha,
-                              reference_name=ref_label)
+                              reference_name=ref_label, base=base)
     paths = write_report(comparison, out)
     console = Console()
     console.print(comparison.headline, highlight=False)

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from traitrl._util.errors import TraitrlError
-from traitrl.cli import benchmarks, compare, data, evals, models, persist, rewards, study, train
+from traitrl.cli import benchmarks, compare, data, evals, models, persist, plan, rewards, study, train
 
 cli = typer.Typer(help="Beneficial-trait RL: data → rewards → train → evals → persist → stats → report.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -26,6 +26,7 @@ cli.add_typer(benchmarks.app, name="benchmarks", help="Download the benchmark da
 cli.add_typer(persist.app, name="persist", help="Persistence suite: attacks, harmful fine-tuning, steerability.")
 cli.command("compare", help="Compare eval runs: deltas, CIs, paired tests, report.")(compare.compare_command)
 cli.command("run", help="The whole study from one config.")(study.run_command)
+cli.command("plan", help="Before a study: what it can detect (MDE, smallest p) and what it costs.")(plan.plan_command)
 cli.command("sweep", help="A matrix of study arms (dose × domains × seed × method).")(study.sweep_command)
 
 

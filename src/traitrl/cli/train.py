@@ -19,8 +19,8 @@ def train_command(config: Path = typer.Argument(..., help="Study YAML."),
     from traitrl.study import build_arm_mix, build_bank_file, train_arm
 
     cfg = load_study_config(config, set_)
-    if arm not in {a.name for a in cfg.arms}:
-        raise ConfigError(f"unknown arm {arm!r}; the config has {[a.name for a in cfg.arms]}")
+    if arm not in {a.name for a in cfg.seeded_arms()}:
+        raise ConfigError(f"unknown arm {arm!r}; the config has {[a.name for a in cfg.seeded_arms()]}")
     arm_cfg = cfg.arm(arm)
     arm_dir = out / "arms" / arm
     if not resume:  # the mix and its recorded settings are redone too, not only the training

@@ -13,6 +13,7 @@ from traitrl._util.manifest import package_versions
 from traitrl.report import plots
 from traitrl.report.html import render_html
 from traitrl.report.markdown import render_markdown
+from traitrl.report.registry import split_registered
 from traitrl.report.sections import FigureInfo, ReportDocument, ReportSections
 from traitrl.stats.models import Comparison
 from traitrl.stats.sweep import dose_response, transfer_matrix
@@ -27,7 +28,11 @@ def build_sections(comparison: Comparison, sections: dict[str, Any] | ReportSect
     with training domains.
     """
     try:
-        given = ReportSections.model_validate(sections or {})
+        if isinstance(sections, ReportSections):
+            given = sections
+        else:
+            builtin, extra = split_registered(dict(sections or {}))
+            given = ReportSections.model_validate({**builtin, "extra": {**builtin.get("extra", {}), **extra}})
     except ValidationError as e:
         raise DataError(f"report sections are malformed (see docs/report.md): {e}") from None
     arms = comparison.arms
@@ -45,7 +50,8 @@ def _figures(comparison: Comparison, sections: ReportSections) -> tuple[list[Fig
                     caption=f"Δ vs {ref} in pp (positive = better), {_ITEM_CI}; filled markers are significant after "
                             "Holm adjustment over the arm's benchmarks."), lambda: plots.forest_plot(comparison)),
         (FigureInfo(id="categories", title="Category heatmap",
-                    caption="Mean Δ per arm and category (pp); improved/total by point estimate; ↑/↓ count "
+                    caption="Mean Δ per arm and category (pp; binary benchmarks assessable both ways); better+ worse− "
+                            "tied= by point estimate; ↑/↓ count "
                             "benchmarks significantly better/worse after Holm."),
          lambda: plots.category_heatmap(comparison))]
     if sections.dose_response:

@@ -11,6 +11,7 @@ from html import escape
 from importlib import resources
 from string import Template
 
+from traitrl.report.registry import rendered
 from traitrl.report.sections import ComputeSection, ReportDocument
 from traitrl.stats.models import BenchmarkDelta, Comparison
 
@@ -46,10 +47,32 @@ def _table(headers: list[str], rows: list[list[tuple[str, str | float | None]]],
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
+def mde_text(mde: float | None) -> str:
+    return "unattainable" if mde is None else f"{mde:.1f}"
+
+
+def primary_lines(comparison: Comparison) -> list[str]:
+    """Per arm: the pre-registered primary endpoint, then the capability non-inferiority outcome per benchmark."""
+    lines = []
+    for arm in comparison.arms:
+        p, cap = arm.summary.primary, arm.summary.capability
+        if p is not None and p.estimate is not None:
+            extra = "" if p.seed_p_value is None else (f"; seed-level paired t-test p = {p.seed_p_value:.3g}; "
+                                                       f"hierarchical bootstrap {_fmt(p.hier_ci_low)} to "
+                                                       f"{_fmt(p.hier_ci_high)}")
+            lines.append(f"{arm.name}: {p.definition} = {p.estimate:+.2f} (95 % {p.ci_low:+.2f} to {p.ci_high:+.2f}; "
+                         f"{p.interval}; MDE {mde_text(p.mde)}; {p.n_benchmarks} benchmarks, {p.n_seeds} seed(s)"
+                         f"{extra}).")
+        lines += [f"{arm.name} capability {r.benchmark}: Δ {r.delta:+.2f} pp, {cap.interval} {r.ci_low:+.2f} to "
+                  f"{r.ci_high:+.2f} vs margin {cap.margin_pp:+g} pp → {r.outcome}." for r in cap.results]
+    return lines
+
+
 def _delta_row(arm: str, d: BenchmarkDelta) -> list[tuple[str, str | float | None]]:
     seed = ("–" if d.seed_ci_low is None else f"{d.seed_ci_low:+.2f} to {d.seed_ci_high:+.2f}")
     return [(arm, None), (d.category, None), (d.benchmark, None), (f"{d.delta:+.2f}", d.delta),
-            (f"{d.ci_low:+.2f} to {d.ci_high:+.2f}", d.ci_low), (d.unit, None), (format_p(d.p_value), d.p_value),
+            (f"{d.ci_low:+.2f} to {d.ci_high:+.2f}", d.ci_low), (mde_text(d.mde), d.mde), (d.unit, None),
+            (DIRECTION[d.direction], None), (format_p(d.p_value), d.p_value),
             (format_p(d.p_holm), d.p_holm), (format_p(d.p_bh), d.p_bh), (d.test, None), (seed, d.seed_ci_low),
             (f"{d.reference_score:.3f}", d.reference_score), (f"{d.arm_score:.3f}", d.arm_score),
             (str(d.n_paired), d.n_paired),
@@ -57,7 +80,9 @@ def _delta_row(arm: str, d: BenchmarkDelta) -> list[tuple[str, str | float | Non
             (f"{d.n_errors_reference}/{d.n_errors_arm}", d.n_errors_reference + d.n_errors_arm)]
 
 
-DELTA_HEADERS = ["arm", "category", "benchmark", "Δ", "95 % CI (items)", "unit", "p", "p Holm", "p BH", "test",
+DIRECTION = {"both": "both", "up_only": "gain only (floor)", "down_only": "loss only (ceiling)"}
+DELTA_HEADERS = ["arm", "category", "benchmark", "Δ", "95 % CI (items)", "MDE", "unit", "assessable", "p", "p Holm",
+                 "p BH", "test",
                  "95 % interval (seeds)", "reference", "arm score", "n paired", "unpaired ref/arm",
                  "errors ref/arm"]
 
@@ -106,19 +131,35 @@ def _methods_table(doc: ReportDocument) -> str:
             + f'<p class="note">Test: {escape(sec.test)}</p>')
 
 
+def _num(value: float | None, fmt: str = ",.0f") -> str:
+    return "–" if value is None else format(value, fmt)
+
+
 def compute_rows(sec: ComputeSection) -> tuple[list[str], list[list[str]]]:
     headers = ["arm", "optimizer steps", "of which SFT", "prompts/step", "generations", "completion cap",
-               "max generated tokens", "generated tokens"]
+               "max generated tokens", "steps run", "prompt tokens", "generated tokens", "mean grad norm",
+               "zero-std groups", "KL", "train s", "beyond tolerance"]
     rows = [[a.arm, str(a.optimizer_steps), str(a.sft_steps_within_budget), str(a.prompts_per_step),
              str(a.num_generations), str(a.max_completion_tokens), f"{a.max_generated_tokens:,}",
-             "–" if a.generated_tokens is None else f"{a.generated_tokens:,}"] for a in sec.arms]
+             _num(a.steps_run), _num(a.prompt_tokens), _num(a.generated_tokens), _num(a.grad_norm, ".3g"),
+             _num(a.zero_std_fraction, ".0%"), _num(a.kl, ".3g"), _num(a.wall_seconds),
+             "; ".join(a.mismatches) or "–"] for a in sec.arms]
     return headers, rows
+
+
+def compute_verdict(sec: ComputeSection) -> str:
+    budget = ("Pre-flight: every arm had the same optimizer steps, prompts per step, generations and completion cap."
+              if sec.matched else "WARNING: the arms' configured budgets differ.")
+    if sec.measured_matched is None:
+        return budget + " Nothing was measured from the runs."
+    tol = ", ".join(f"{k} ±{v:.0%}" for k, v in sec.tolerance.items())
+    return budget + (" As run, every measured quantity is within tolerance of its reference run"
+                     if sec.measured_matched else " WARNING: as run, the arms are NOT compute-matched") + f" ({tol})."
 
 
 def _compute_table(doc: ReportDocument) -> str:
     headers, rows = compute_rows(doc.sections.compute)
-    verdict = ("All arms are compute-matched: same optimizer steps, prompts per step, generations and completion "
-               "cap." if doc.sections.compute.matched else "WARNING: the arms are not compute-matched.")
+    verdict = compute_verdict(doc.sections.compute)
     return (f'<p class="note">{escape(verdict)}</p>'
             + _table(headers, [[(c, None) for c in r] for r in rows], text_cols=1))
 
@@ -146,6 +187,9 @@ def render_html(doc: ReportDocument, figures: dict[str, bytes]) -> str:
     body = [f"<h1>{escape(comparison.arms[0].name)} vs {escape(comparison.reference_name)}</h1>",
             f'<p class="headline">{escape(doc.headline)}</p>']
     body += [f'<p class="headline secondary">{escape(a.summary.headline)}</p>' for a in comparison.arms[1:]]
+    body += ["<h2>Pre-registered primary endpoint and capability non-inferiority</h2>",
+             '<ul class="note">' + "".join(f"<li>{escape(line)}</li>" for line in primary_lines(comparison))
+             + "</ul>"]
     body += [fig["forest"], fig["categories"]]
     if doc.sections.dose_response:
         body += ["<h2>Dose–response</h2>", fig["dose_response"]]
@@ -157,8 +201,11 @@ def render_html(doc: ReportDocument, figures: dict[str, bytes]) -> str:
         body += ["<h2>Method side-by-side</h2>", fig["methods"], _methods_table(doc)]
     if doc.sections.compute:
         body += ["<h2>Compute matching</h2>", _compute_table(doc)]
+    for spec, section in rendered(doc.sections.extra):
+        body += [f"<h2>{escape(spec.title)}</h2>", spec.html(section)]
     body += ["<h2>All benchmarks</h2>", '<p class="note">Click a column header to sort. Bold green/red: '
-             "significant after Holm adjustment within the arm.</p>", delta_table(comparison), _notes(comparison)]
+             "significant after Holm adjustment within the arm. MDE: minimum detectable effect at the configured "
+             "power after the correction, in the Δ's unit.</p>", delta_table(comparison), _notes(comparison)]
     template = Template(resources.files("traitrl.report").joinpath("templates/report.html").read_text("utf-8"))
     return template.substitute(title=escape(f"traitrl report: {comparison.arms[0].name} vs "
                                             f"{comparison.reference_name}"), body="\n".join(body))

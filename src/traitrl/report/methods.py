@@ -18,6 +18,7 @@ from scipy import stats as sps
 
 from traitrl._util.errors import DataError
 from traitrl.report.sections import MethodCell, MethodComparison, MethodRow, PersistenceSection
+from traitrl.stats.endpoint import poolable
 from traitrl.stats.models import ArmComparison, BenchmarkDelta, Comparison
 from traitrl.stats.multiple import holm
 from traitrl.stats.summary import category_order, combined_mean
@@ -36,7 +37,7 @@ def category_test(deltas: list[BenchmarkDelta]) -> tuple[float | None, float | N
     mean, low, high = combined_mean(deltas)
     if mean is None:
         return None, None, None, None
-    pp = [d for d in deltas if d.unit == "pp"]
+    pp = [d for d in deltas if poolable(d)]
     se = float(np.sqrt(sum(d.se ** 2 for d in pp)) / len(pp))
     p = 1.0 if se == 0 else float(2 * sps.norm.sf(abs(mean) / se))
     return mean, low, high, p

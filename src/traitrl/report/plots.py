@@ -91,11 +91,12 @@ def category_heatmap(comparison: Comparison) -> bytes:
             j = cats.index(c.category)
             matrix[i, j] = np.nan if c.mean_delta is None else c.mean_delta
             mean = "n/a" if c.mean_delta is None else f"{c.mean_delta:+.1f}"
-            text[i][j] = f"{mean}\n{c.n_improved}/{c.n_benchmarks}\n↑{c.n_significant_better} ↓{c.n_significant_worse}"
+            text[i][j] = (f"{mean}\n{c.n_improved}+ {c.n_worse}− {c.n_benchmarks - c.n_improved - c.n_worse}=\n"
+                          f"↑{c.n_significant_better} ↓{c.n_significant_worse}")
     fig = Figure(figsize=(1.2 + 1.0 * len(cats), 1.4 + 0.8 * len(comparison.arms)))
     ax = fig.add_subplot()
     _heatmap(ax, matrix, [a.name for a in comparison.arms], cats, text, "mean Δ (pp)")
-    ax.set_title("Category mean Δ; improved/total; ↑↓ = significant (Holm)", fontsize=9)
+    ax.set_title("Category mean Δ; better+ worse− tied=; ↑↓ = significant (Holm)", fontsize=9)
     return _png(fig)
 
 

@@ -7,7 +7,7 @@ its input is given (or, for the two sweep views, computable from the arms' metad
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -127,17 +127,30 @@ class ComputeArm(_Record):
     max_completion_tokens: int
     max_generated_tokens: int = Field(description="Token cap: RL steps × prompts × generations × completion cap.")
     generated_tokens: int | None = Field(None, description="Completion tokens actually generated in training.")
+    reference: str | None = Field(None, description="The reference run (same seed) the measured values are held to.")
+    steps_run: int | None = Field(None, description="Optimizer steps actually taken.")
+    prompt_tokens: float | None = Field(None, description="Prompt tokens processed (TRL num_tokens − generated).")
+    grad_norm: float | None = Field(None, description="Mean gradient norm over logged steps.")
+    zero_std_fraction: float | None = Field(None, description="Mean share of prompt groups with no reward spread.")
+    kl: float | None = Field(None, description="Mean KL to the base model (logged only when beta > 0).")
+    wall_seconds: float | None = Field(None, description="Training wall time (timings.json).")
+    mismatches: list[str] = Field(default_factory=list, description="Measured quantities beyond tolerance.")
 
 
 class ComputeSection(_Record):
-    """Compute matching: every arm's training budget, checked equal before training started."""
+    """Compute matching: the budget checked equal before training (pre-flight) and what each arm actually used."""
 
     arms: list[ComputeArm] = Field(min_length=1)
-    matched: bool = Field(description="Same optimizer steps, prompts, generations and completion cap in every arm.")
+    matched: bool = Field(description="Pre-flight: same optimizer steps, prompts, generations and completion cap.")
+    measured_matched: bool | None = Field(None, description="Every measured quantity within tolerance of the "
+                                                            "reference run; None when nothing was measured.")
+    tolerance: dict[str, float] = Field(default_factory=dict, description="Relative tolerance per quantity.")
 
 
 class ReportSections(_Record):
     compute: ComputeSection | None = None
+    extra: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Sections registered with report.registry, by name (validated there).")
     dose_response: DoseResponse | None = None
     transfer_matrix: TransferMatrix | None = None
     persistence: PersistenceSection | None = None

@@ -12,14 +12,18 @@ from traitrl.stats.models import (
     CategorySummary,
     Comparison,
     MissingBenchmark,
+    PrimaryEndpoint,
 )
 from traitrl.stats.multiple import benjamini_hochberg, holm
 from traitrl.stats.paired import bootstrap_means, mcnemar_pvalue, percentile_ci, sign_flip_pvalue
+from traitrl.stats.power import smallest_p
+from traitrl.stats.settings import ComputeTolerance, StatsSettings
 from traitrl.stats.sweep import DoseResponse, TransferMatrix, dose_response, transfer_matrix
 
 __all__ = [
     "ArmComparison", "ArmMeta", "ArmSummary", "BenchmarkDelta", "CapabilityCheck", "CategorySummary", "Comparison",
-    "DoseResponse", "MissingBenchmark", "TransferMatrix", "benjamini_hochberg", "bootstrap_means",
-    "compare_benchmark", "compare_runs", "dose_response", "find_arms", "holm", "mcnemar_pvalue", "percentile_ci",
-    "read_arm_meta", "resolve_runs", "sign_flip_pvalue", "sweep", "transfer_matrix",
+    "ComputeTolerance", "DoseResponse", "MissingBenchmark", "PrimaryEndpoint", "StatsSettings", "TransferMatrix",
+    "benjamini_hochberg", "bootstrap_means", "compare_benchmark", "compare_runs", "dose_response", "find_arms", "holm",
+    "mcnemar_pvalue", "percentile_ci", "read_arm_meta", "resolve_runs", "sign_flip_pvalue", "smallest_p", "sweep",
+    "transfer_matrix",
 ]

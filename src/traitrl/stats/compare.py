@@ -18,7 +18,9 @@ from traitrl.evals.record import list_benchmark_records
 from traitrl.stats.load import LoadedRecord, load_record, require_eval_dir
 from traitrl.stats.models import ArmComparison, ArmMeta, BenchmarkDelta, Comparison, MissingBenchmark
 from traitrl.stats.multiple import benjamini_hochberg, holm
-from traitrl.stats.paired import bootstrap_means, paired_pvalue, percentile_ci, t_interval
+from traitrl.stats.paired import bootstrap_means, is_binary, paired_pvalue, percentile_ci, t_interval
+from traitrl.stats.power import smallest_p
+from traitrl.stats.settings import StatsSettings
 from traitrl.stats.summary import summarize_arm
 
 ARM_META_FILE = "arm.json"
@@ -41,39 +43,78 @@ def _check_same_benchmark(ref: LoadedRecord, arm: LoadedRecord) -> None:
                             f"reference {ref.summary_path} has {a!r}; re-run both with the same benchmark version")
 
 
-def compare_benchmark(ref: LoadedRecord, seeds: list[LoadedRecord], rng: np.random.Generator,
-                      n_boot: int, n_perm: int) -> BenchmarkDelta:
-    """Delta, item-level bootstrap CI, paired p-value (unadjusted) and per-seed deltas for one benchmark."""
-    for rec in seeds:
-        _check_same_benchmark(ref, rec)
-    s = ref.summary
-    paired = set(ref.scores).intersection(*(rec.scores for rec in seeds))
+def _pairing(refs: list, arms: list) -> list[tuple[int, int]]:
+    """(reference index, arm index) per replicate: seed i with seed i, or one side broadcast to the other's seeds."""
+    if len(refs) == len(arms):
+        return [(i, i) for i in range(len(refs))]
+    if len(refs) == 1 or len(arms) == 1:
+        return [(0 if len(refs) == 1 else i, 0 if len(arms) == 1 else i) for i in range(max(len(refs), len(arms)))]
+    raise DataError(f"{len(arms)} arm seeds cannot be paired with {len(refs)} reference seeds; give the reference "
+                    "one seed, or as many seeds as the arm (seed i is paired with seed i)")
+
+
+def direction(base: LoadedRecord | None, higher_is_better: bool) -> str:
+    """'up_only' when the base model is at the worst end (only a gain can show), 'down_only' at the best end."""
+    if base is None or not base.scores:
+        return "both"
+    values = np.array(list(base.scores.values()))
+    if not np.all((values >= 0) & (values <= 1)):
+        return "both"
+    floor, ceiling = bool(np.all(values == 0)), bool(np.all(values == 1))
+    if not (floor or ceiling):
+        return "both"
+    return "up_only" if floor == higher_is_better else "down_only"
+
+
+def compare_benchmark(ref: LoadedRecord | list[LoadedRecord], seeds: list[LoadedRecord], rng: np.random.Generator,
+                      n_boot: int, n_perm: int, base: LoadedRecord | None = None) -> BenchmarkDelta:
+    """Delta, item-level bootstrap CI, paired p-value (unadjusted) and per-seed deltas for one benchmark.
+
+    `ref` is one reference run, or one per seed (then arm seed i is paired with reference seed i). `base` (the
+    untrained model) decides whether the benchmark sits at the floor or ceiling.
+    """
+    return _compare_benchmark(ref, seeds, rng, n_boot, n_perm, base)[0]
+
+
+def _compare_benchmark(ref: LoadedRecord | list[LoadedRecord], seeds: list[LoadedRecord], rng: np.random.Generator,
+                       n_boot: int, n_perm: int, base: LoadedRecord | None) -> tuple[BenchmarkDelta, np.ndarray]:
+    """compare_benchmark plus the seeds × items matrix of signed differences (for the hierarchical bootstrap)."""
+    refs = ref if isinstance(ref, list) else [ref]
+    for rec in [*refs[1:], *seeds]:
+        _check_same_benchmark(refs[0], rec)
+    s = refs[0].summary
+    paired = set(refs[0].scores).intersection(*(rec.scores for rec in [*refs[1:], *seeds]))
     if not paired:
-        raise DataError(f"{ref.summary_path} vs {seeds[0].summary_path}: no item of {s.benchmark!r} was scored "
+        raise DataError(f"{refs[0].summary_path} vs {seeds[0].summary_path}: no item of {s.benchmark!r} was scored "
                         "without error in both runs; check item ids and errors")
     ids = sorted(paired)
-    ref_scores = np.array([ref.scores[i] for i in ids])
+    ref_scores = np.array([[rec.scores[i] for i in ids] for rec in refs])
     arm_scores = np.array([[rec.scores[i] for i in ids] for rec in seeds])
+    ref_ids = set().union(*(rec.scores for rec in refs))
     arm_ids = set().union(*(rec.scores for rec in seeds))
     in_unit = bool(np.all((ref_scores >= 0) & (ref_scores <= 1)) and np.all((arm_scores >= 0) & (arm_scores <= 1)))
     # Signed and scaled once, here: everything downstream reads "positive = better" in pp (or metric points).
     factor = (1.0 if s.higher_is_better else -1.0) * (100.0 if in_unit else 1.0)
-    arm_mean = arm_scores.mean(axis=0)
-    diffs = factor * (arm_mean - ref_scores)
+    pairs = _pairing(refs, seeds)
+    matrix = factor * np.array([arm_scores[a] - ref_scores[r] for r, a in pairs])  # replicates × items
+    diffs = matrix.mean(axis=0)
     boot = bootstrap_means(diffs, n_boot, rng)
     ci_low, ci_high = percentile_ci(boot)
-    p, test = paired_pvalue(ref_scores, arm_mean, n_perm, rng)
-    seed_deltas = (factor * (arm_scores - ref_scores)).mean(axis=1)
+    p, test = paired_pvalue(ref_scores.mean(axis=0), arm_scores.mean(axis=0), n_perm, rng)
+    seed_deltas = matrix.mean(axis=1)
     seed_ci = t_interval(seed_deltas)
-    return BenchmarkDelta(
+    delta = BenchmarkDelta(
         benchmark=s.benchmark, category=s.category, metric=s.metric, version=s.version,
         higher_is_better=s.higher_is_better, labels=list(s.labels), unit="pp" if in_unit else "points",
-        n_paired=len(ids), n_unpaired_reference=len(ref.scores) - len(ids), n_unpaired_arm=len(arm_ids) - len(ids),
-        n_errors_reference=ref.n_errors, n_errors_arm=sum(rec.n_errors for rec in seeds),
-        reference_score=float(ref_scores.mean()), arm_score=float(arm_mean.mean()), delta=float(diffs.mean()),
+        n_paired=len(ids), n_unpaired_reference=len(ref_ids) - len(ids), n_unpaired_arm=len(arm_ids) - len(ids),
+        n_errors_reference=sum(rec.n_errors for rec in refs), n_errors_arm=sum(rec.n_errors for rec in seeds),
+        reference_score=float(ref_scores.mean()), arm_score=float(arm_scores.mean()), delta=float(diffs.mean()),
         ci_low=ci_low, ci_high=ci_high, se=float(boot.std(ddof=1)), test=test, p_value=p, p_holm=p, p_bh=p,
         seed_deltas=[float(x) for x in seed_deltas],
-        seed_ci_low=seed_ci[0] if seed_ci else None, seed_ci_high=seed_ci[1] if seed_ci else None)
+        seed_ci_low=seed_ci[0] if seed_ci else None, seed_ci_high=seed_ci[1] if seed_ci else None,
+        binary=is_binary(ref_scores, arm_scores), direction=direction(base, s.higher_is_better),
+        item_sd=float(diffs.std(ddof=1)) if len(ids) > 1 else 0.0, smallest_p=smallest_p(len(ids)))
+    return delta, matrix
 
 
 def read_arm_meta(runs: list[Path]) -> ArmMeta:
@@ -87,52 +128,71 @@ def read_arm_meta(runs: list[Path]) -> ArmMeta:
     return metas[0] if metas else ArmMeta()
 
 
-def _compare_arm(name: str, runs: list[Path], reference: Path, ref_label: str, ref_records: dict[str, LoadedRecord],
-                 meta: ArmMeta, seed: int, n_boot: int, n_perm: int, alpha: float) -> ArmComparison:
-    names = {run: set(list_benchmark_records(run)) for run in runs}
-    names[reference] = set(ref_records)
-    shared = sorted(set.intersection(*names.values()))
-    missing = [MissingBenchmark(benchmark=b, absent_from=[str(r) for r, have in names.items() if b not in have])
-               for b in sorted(set.union(*names.values())) if b not in shared]
-    deltas = [compare_benchmark(ref_records[b], [load_record(run, b) for run in runs], _rng(seed, name, b),
-                                n_boot, n_perm) for b in shared]
-    # Diagnostic benchmarks (no better answer, e.g. political lean) are shown but never counted as improvements,
-    # and form their own multiple-comparison family so they cannot dilute or inflate the scored one.
-    scored = [d for d in deltas if DIAGNOSTIC not in d.labels]
-    for family in (scored, [d for d in deltas if DIAGNOSTIC in d.labels]):
-        if not family:
-            continue
+def _adjust(family: list[BenchmarkDelta]) -> None:
+    if family:
         p = np.array([d.p_value for d in family])
         for d, ph, pb in zip(family, holm(p), benjamini_hochberg(p), strict=True):
             d.p_holm, d.p_bh = float(ph), float(pb)
-    summary = summarize_arm(name, ref_label, scored, missing, len(runs), alpha)
+
+
+def _compare_arm(name: str, runs: list[Path], references: list[Path], ref_label: str,
+                 ref_records: dict[str, list[LoadedRecord]], base_records: dict[str, LoadedRecord], meta: ArmMeta,
+                 seed: int, n_boot: int, n_perm: int, settings: StatsSettings) -> ArmComparison:
+    names = {run: set(list_benchmark_records(run)) for run in runs}
+    names.update({ref: set(ref_records) for ref in references})
+    shared = sorted(set.intersection(*names.values()))
+    missing = [MissingBenchmark(benchmark=b, absent_from=[str(r) for r, have in names.items() if b not in have])
+               for b in sorted(set.union(*names.values())) if b not in shared]
+    results = [_compare_benchmark(ref_records[b], [load_record(run, b) for run in runs], _rng(seed, name, b),
+                                  n_boot, n_perm, base_records.get(b)) for b in shared]
+    deltas = [d for d, _ in results]
+    matrices = {d.benchmark: m for d, m in results}
+    # Diagnostic benchmarks (no better answer, e.g. political lean) are shown but never counted as improvements;
+    # one-direction benchmarks (base at floor or ceiling) are listed, not counted. Each is its own family so
+    # neither can dilute or inflate the counted one.
+    scored = [d for d in deltas if DIAGNOSTIC not in d.labels]
+    for family in ([d for d in scored if d.direction == "both"], [d for d in scored if d.direction != "both"],
+                   [d for d in deltas if DIAGNOSTIC in d.labels]):
+        _adjust(family)
+    summary = summarize_arm(name, ref_label, scored, missing, max(len(runs), len(references)), settings, matrices,
+                            n_boot, _rng(seed, name, "primary endpoint"))
     return ArmComparison(name=name, runs=[str(r) for r in runs], meta=meta, deltas=deltas, missing=missing,
                          summary=summary)
 
 
-def compare_runs(reference: Path, arms: dict[str, list[Path]], seed: int = 0, n_boot: int = 2000, *,
+def compare_runs(reference: Path | list[Path], arms: dict[str, list[Path]], seed: int = 0, n_boot: int = 2000, *,
                  n_perm: int = 9999, alpha: float = 0.05, meta: dict[str, ArmMeta] | None = None,
-                 reference_name: str | None = None) -> Comparison:
+                 reference_name: str | None = None, base: Path | None = None,
+                 settings: StatsSettings | None = None) -> Comparison:
     """Compare each arm (label → eval directories, one per seed) with the reference eval directory.
 
+    `reference` is one eval directory, or one per seed: then arm seed i is paired with reference seed i (an arm
+    with one run, like the untrained base model, is compared with every reference seed). `base` is the untrained
+    model's eval directory, which marks floor/ceiling benchmarks (else the first reference decides).
     `meta` gives each arm's dose/domains/method; arms not in it read `arm.json` from their eval directories.
-    Adjusted p-values treat each arm's benchmarks as one family.
+    Adjusted p-values treat each arm's benchmarks as one family. `settings` (else defaults with `alpha`) fixes the
+    primary endpoint, correction, power and margins.
     """
+    settings = settings or StatsSettings(alpha=alpha)
     if n_boot < 100 or n_perm < 99:
         raise ConfigError(f"n_boot={n_boot}, n_perm={n_perm}: need n_boot >= 100 and n_perm >= 99 for a "
                           "percentile CI and a p-value below 0.05 to be possible (defaults 2000, 9999)")
-    reference = require_eval_dir(Path(reference))
+    references = [require_eval_dir(Path(r)) for r in (reference if isinstance(reference, list) else [reference])]
     if not arms:
         raise DataError("compare needs at least one arm besides the reference")
-    ref_records = {b: load_record(reference, b) for b in list_benchmark_records(reference)}
-    ref_label = reference_name or reference.name
+    shared_ref = sorted(set.intersection(*(set(list_benchmark_records(r)) for r in references)))
+    ref_records = {b: [load_record(r, b) for r in references] for b in shared_ref}
+    base_dir = require_eval_dir(Path(base)) if base is not None else references[0]
+    base_records = {b: load_record(base_dir, b) for b in list_benchmark_records(base_dir)}
+    ref_label = reference_name or references[0].name
     results = []
     for name, runs in arms.items():
         runs = [require_eval_dir(Path(r)) for r in runs]
         if not runs:
             raise DataError(f"arm {name!r} has no eval directory")
         arm_meta = (meta or {}).get(name) or read_arm_meta(runs)
-        results.append(_compare_arm(name, runs, reference, ref_label, ref_records, arm_meta,
-                                    seed, n_boot, n_perm, alpha))
-    return Comparison(reference_name=ref_label, reference=str(reference), alpha=alpha,
-                      n_boot=n_boot, n_perm=n_perm, seed=seed, arms=results, headline=results[0].summary.headline)
+        results.append(_compare_arm(name, runs, references, ref_label, ref_records, base_records, arm_meta,
+                                    seed, n_boot, n_perm, settings))
+    return Comparison(reference_name=ref_label, reference=str(references[0]), references=[str(r) for r in references],
+                      alpha=settings.alpha, n_boot=n_boot, n_perm=n_perm, seed=seed, settings=settings, arms=results,
+                      headline=results[0].summary.headline)

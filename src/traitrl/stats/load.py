@@ -9,12 +9,16 @@ An eval directory holds `<benchmark>.json` + `<benchmark>.jsonl` pairs (evals.re
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from traitrl._util.errors import ConfigError, DataError
 from traitrl._util.io import iter_jsonl
 from traitrl.evals.record import BenchmarkSummary, list_benchmark_records, read_benchmark_record
+
+
+_SEEDED = re.compile(r"^(.+)-s(\d+)$")  # a run of `seeds:` (study.seeded_arms): "<arm>-s<seed>"
 
 
 @dataclass
@@ -90,9 +94,14 @@ def find_arms(run: str | Path) -> dict[str, list[Path]]:
     path = Path(path_text)
     if is_eval_dir(path):
         return {label or path.name: [path]}
-    if (path / "arms").is_dir():  # a `traitrl run` directory: arms/<arm>/evals
-        return {f"{label}{'/' if label else ''}{arm.name}": [arm / "evals"]
-                for arm in sorted((path / "arms").iterdir()) if is_eval_dir(arm / "evals")}
+    if (path / "arms").is_dir():  # a `traitrl run` directory: arms/<arm>/evals, seeded runs as arms/<arm>-s<i>/evals
+        found: dict[str, list[tuple[int, Path]]] = {}
+        for arm in sorted((path / "arms").iterdir()):
+            if is_eval_dir(arm / "evals"):
+                seeded = _SEEDED.match(arm.name)
+                name, seed = (seeded[1], int(seeded[2])) if seeded else (arm.name, 0)
+                found.setdefault(f"{label}{'/' if label else ''}{name}", []).append((seed, arm / "evals"))
+        return {name: [d for _, d in sorted(runs)] for name, runs in found.items()}
     evals = path / "evals"
     if not evals.is_dir():
         raise DataError(f"{path}: neither an eval directory (<benchmark>.json + .jsonl) nor a study run directory "
@@ -109,11 +118,12 @@ def find_arms(run: str | Path) -> dict[str, list[Path]]:
 
 
 def resolve_runs(runs: list[str | Path],
-                 reference_label: str = "baseline") -> tuple[str, Path, dict[str, list[Path]]]:
-    """(reference label, reference eval dir, arm label → eval dirs) from `traitrl compare` RUN arguments.
+                 reference_label: str = "baseline") -> tuple[str, Path | list[Path], dict[str, list[Path]]]:
+    """(reference label, reference eval dir(s), arm label → eval dirs) from `traitrl compare` RUN arguments.
 
     The first RUN gives the reference: its only arm, or its `reference_label` arm. Its other arms, and every arm of
-    later RUNs, are compared; the same label from several RUNs collects seeds of one arm.
+    later RUNs, are compared; the same label from several RUNs collects seeds of one arm. A seeded study directory
+    (arms/<arm>-s<i>/) gives one reference per seed, paired with the arms' seeds in seed order.
     """
     arms = find_arms(runs[0])
     if reference_label in arms:
@@ -124,9 +134,6 @@ def resolve_runs(runs: list[str | Path],
         raise ConfigError(f"{runs[0]}: no arm {reference_label!r} to use as reference; arms there: "
                           f"{', '.join(sorted(arms))}. Pass --reference LABEL")
     ref_dirs = arms.pop(ref_label)
-    if len(ref_dirs) != 1:
-        raise ConfigError(f"reference arm {ref_label!r} has {len(ref_dirs)} seeds ({', '.join(map(str, ref_dirs))}); "
-                          "pass one seed's eval directory as the first RUN")
     seen = {d.resolve() for dirs in (ref_dirs, *arms.values()) for d in dirs}
     for run in runs[1:]:
         for label, dirs in find_arms(run).items():
@@ -137,4 +144,4 @@ def resolve_runs(runs: list[str | Path],
             arms.setdefault(label, []).extend(dirs)
     if not arms:
         raise ConfigError("nothing to compare: give at least one arm besides the reference")
-    return ref_label, ref_dirs[0], arms
+    return ref_label, ref_dirs[0] if len(ref_dirs) == 1 else ref_dirs, arms

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from traitrl.stats.settings import StatsSettings
+
 COMPARISON_FORMAT_VERSION = 1
 
 # Written into every Comparison so a reader of report.json knows which variance each interval carries.
@@ -16,10 +18,16 @@ UNCERTAINTY = {
     "p_bh": "Benjamini-Hochberg-adjusted over the arm's benchmark family (false discovery rate)",
     "seed_ci": "across-seed: 95 % Student-t interval of the per-seed deltas (training-seed variance plus each "
                "seed's evaluation noise, reference held fixed); needs >= 2 seeds",
-    "mean_delta_ci": "item-level: normal interval from the benchmarks' bootstrap standard errors, benchmarks "
-                     "treated as independent; it does not generalize to other benchmarks or training seeds",
-    "counts": "'improved on X of N' counts point estimates (delta > 0); 'significantly better/worse' counts "
-              "Holm-adjusted p < alpha",
+    "mean_delta_ci": "item-level: normal interval from the bootstrap standard errors of the binary-scored "
+                     "benchmarks assessable in both directions, treated as independent; it does not generalize to "
+                     "other benchmarks or training seeds",
+    "counts": "'X better / Y worse / Z tied of N assessable' counts point estimates over benchmarks assessable in "
+              "both directions, with a two-sided sign test of better vs worse; 'after BH/Holm' counts adjusted "
+              "p < alpha",
+    "primary": "pre-registered primary endpoint; with >= 2 seeds a paired t-test over seeds and a hierarchical "
+               "bootstrap over seeds then items; with one seed an item-level interval for these checkpoints only",
+    "mde": "minimum detectable effect at the configured power, two-sided, after the configured correction; "
+           "'unattainable' when the smallest attainable p misses the corrected threshold",
 }
 
 
@@ -68,24 +76,70 @@ class BenchmarkDelta(_Record):
     seed_deltas: list[float] = Field(description="Delta of each seed on the same paired items.")
     seed_ci_low: float | None = None
     seed_ci_high: float | None = None
+    binary: bool = Field(True, description="Every score 0/1: the Δ is in percentage points and may be pooled. "
+                                           "Continuous scores (Brier, MC2) stay in their own unit, never pooled.")
+    direction: Literal["both", "up_only", "down_only"] = Field(
+        "both", description="up_only/down_only: the base model sits at the floor/ceiling, so only a gain/loss can "
+                            "show; such benchmarks are listed, not counted.")
+    item_sd: float = Field(0.0, description="SD of the per-item (seed-averaged) differences, in the Δ's unit.")
+    smallest_p: float = Field(1.0, description="Smallest two-sided p these n_paired items can give.")
+    mde: float | None = Field(None, description="MDE after the family correction; None = significance unattainable.")
 
 
 class CategorySummary(_Record):
     category: str
     n_benchmarks: int
     n_improved: int = Field(description="Point estimate delta > 0.")
+    n_worse: int = Field(0, description="Point estimate delta < 0.")
     n_significant_better: int = Field(description="delta > 0 and Holm-adjusted p < alpha.")
     n_significant_worse: int = Field(description="delta < 0 and Holm-adjusted p < alpha.")
     mean_delta: float | None = Field(description="Mean delta over the category's pp benchmarks.")
     mean_delta_ci_low: float | None = None
     mean_delta_ci_high: float | None = None
+    mde: float | None = Field(None, description="MDE of the category mean (item-level, Bonferroni over categories).")
+
+
+NI_OUTCOMES = Literal["no regression beyond the margin", "regression", "not assessable (CI wider than the margin)"]
+
+
+class NonInferiorityResult(_Record):
+    benchmark: str
+    delta: float
+    ci_low: float
+    ci_high: float
+    outcome: NI_OUTCOMES
 
 
 class CapabilityCheck(_Record):
-    status: Literal["ok", "regression", "not_checked"]
+    """Non-inferiority on capability: each benchmark's Bonferroni interval (within the capability family) vs margin."""
+
+    status: Literal["no_regression", "regression", "not_assessable", "not_checked"]
+    outcome: str = Field(description="The sentence-ready outcome.")
+    margin_pp: float
     n_benchmarks: int
     n_drops: int = Field(description="Capability benchmarks with point estimate delta < 0.")
-    regressions: list[str] = Field(description="Capability benchmarks with delta < 0 and Holm p < alpha.")
+    regressions: list[str] = Field(description="Benchmarks whose interval reaches below the margin.")
+    results: list[NonInferiorityResult] = Field(default_factory=list)
+    one_direction: list[str] = Field(default_factory=list, description="At floor/ceiling: not assessable.")
+    interval: str = ""
+
+
+class PrimaryEndpoint(_Record):
+    endpoint: str = Field(description="The configured primary_endpoint.")
+    definition: str
+    n_benchmarks: int
+    n_seeds: int
+    estimate: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    interval: str = Field("", description="Which variance the interval carries.")
+    seed_p_value: float | None = Field(None, description="Paired t-test over seeds of the endpoint; >= 2 seeds.")
+    seed_ci_low: float | None = None
+    seed_ci_high: float | None = None
+    hier_ci_low: float | None = Field(None, description="Hierarchical bootstrap (seeds, then items) 95 % interval.")
+    hier_ci_high: float | None = None
+    mde: float | None = Field(None, description="MDE of the endpoint at the configured power.")
+    method_uncertainty: bool = Field(description="False with one seed: only these checkpoints are described.")
 
 
 class ArmSummary(_Record):
@@ -107,6 +161,19 @@ class ArmSummary(_Record):
     seed_mean_delta_ci_high: float | None = None
     categories: list[CategorySummary]
     capability: CapabilityCheck
+    n_assessable: int = 0
+    n_tied: int = 0
+    n_better_assessable: int = 0
+    n_worse_assessable: int = 0
+    sign_test_p: float | None = Field(None, description="Two-sided sign test of better vs worse (ties dropped).")
+    correction: str = "bh"
+    n_better_adjusted: int = 0
+    n_worse_adjusted: int = 0
+    one_direction: list[str] = Field(default_factory=list, description="Listed, not counted.")
+    not_pooled: list[str] = Field(default_factory=list, description="Continuous-score benchmarks, own unit.")
+    primary: PrimaryEndpoint | None = None
+    smoke: str | None = Field(None, description="Set when significance is unattainable; leads the headline.")
+    compute_flag: str | None = Field(None, description="Measured compute differs from the reference run.")
     headline: str
 
 
@@ -123,10 +190,12 @@ class Comparison(_Record):
     format_version: int = COMPARISON_FORMAT_VERSION
     reference_name: str
     reference: str
+    references: list[str] = Field(default_factory=list, description="One reference eval directory per seed.")
     alpha: float
     n_boot: int
     n_perm: int
     seed: int
+    settings: StatsSettings = Field(default_factory=StatsSettings)
     uncertainty: dict[str, str] = Field(default_factory=lambda: dict(UNCERTAINTY))
     arms: list[ArmComparison]
     headline: str

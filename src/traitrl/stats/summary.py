@@ -1,7 +1,8 @@
 """Roll one arm's per-benchmark deltas up into counts, category summaries, a capability check and a headline.
 
-"Improved on X of N" is a count of point estimates (as in the paper); every summary also says how many survive
-Holm adjustment, so a reader can tell a broad effect from 53 coin flips.
+The headline puts first what limits every other sentence: a smoke-test warning when significance is unattainable,
+then the pre-registered primary endpoint, then counts of better / worse / tied over the benchmarks assessable in
+both directions, with a sign test and the adjusted counts. Never "improved on X of N" alone.
 """
 
 from __future__ import annotations
@@ -10,10 +11,21 @@ import numpy as np
 from scipy import stats as sps
 
 from traitrl.evals.benchmark import CATEGORIES
-from traitrl.stats.models import ArmSummary, BenchmarkDelta, CapabilityCheck, CategorySummary, MissingBenchmark
+from traitrl.stats.capability import capability_sentence, check_capability
+from traitrl.stats.endpoint import poolable, primary_endpoint
+from traitrl.stats.models import (
+    ArmSummary,
+    BenchmarkDelta,
+    CategorySummary,
+    Comparison,
+    MissingBenchmark,
+    PrimaryEndpoint,
+)
 from traitrl.stats.paired import t_interval
+from traitrl.stats.power import benchmark_mde, family_threshold, planning_se, pooled_se, z_mde
+from traitrl.stats.settings import StatsSettings
 
-CAPABILITY = "capability"
+_LISTED = 12  # names printed in the headline before "and N more"
 
 
 def category_order(categories: set[str]) -> list[str]:
@@ -22,8 +34,8 @@ def category_order(categories: set[str]) -> list[str]:
 
 
 def combined_mean(deltas: list[BenchmarkDelta], level: float = 0.95) -> tuple[float | None, float | None, float | None]:
-    """Mean delta over the pp benchmarks with a normal interval from their bootstrap SEs (independent item sets)."""
-    pp = [d for d in deltas if d.unit == "pp"]
+    """Mean Δ over the poolable benchmarks (binary, pp, both directions), normal interval from their bootstrap SEs."""
+    pp = [d for d in deltas if poolable(d)]
     if not pp:
         return None, None, None
     mean = float(np.mean([d.delta for d in pp]))
@@ -35,71 +47,126 @@ def _significant(d: BenchmarkDelta, alpha: float, sign: int, p_field: str = "p_h
     return getattr(d, p_field) < alpha and np.sign(d.delta) == sign
 
 
-def summarize_category(category: str, deltas: list[BenchmarkDelta], alpha: float) -> CategorySummary:
+def summarize_category(category: str, deltas: list[BenchmarkDelta], settings: StatsSettings,
+                       n_categories: int) -> CategorySummary:
     mean, lo, hi = combined_mean(deltas)
+    alpha = settings.alpha
+    pooled = [planning_se(d.item_sd, d.n_paired) for d in deltas if poolable(d)]
+    mde = z_mde(pooled_se(pooled), family_threshold(alpha, n_categories), settings.power) if pooled else None
     return CategorySummary(
         category=category, n_benchmarks=len(deltas), n_improved=sum(d.delta > 0 for d in deltas),
+        n_worse=sum(d.delta < 0 for d in deltas),
         n_significant_better=sum(_significant(d, alpha, 1) for d in deltas),
         n_significant_worse=sum(_significant(d, alpha, -1) for d in deltas),
-        mean_delta=mean, mean_delta_ci_low=lo, mean_delta_ci_high=hi)
+        mean_delta=mean, mean_delta_ci_low=lo, mean_delta_ci_high=hi, mde=mde)
 
 
-def check_capability(deltas: list[BenchmarkDelta], alpha: float) -> CapabilityCheck:
-    """Flag every capability benchmark whose drop is significant after Holm adjustment."""
-    cap = [d for d in deltas if d.category == CAPABILITY]
-    regressions = [d.benchmark for d in cap if _significant(d, alpha, -1)]
-    status = "not_checked" if not cap else "regression" if regressions else "ok"
-    return CapabilityCheck(status=status, n_benchmarks=len(cap), n_drops=sum(d.delta < 0 for d in cap),
-                           regressions=regressions)
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:_LISTED])
+    return shown + (f" and {len(names) - _LISTED} more" if len(names) > _LISTED else "")
 
 
-def _capability_sentence(cap: CapabilityCheck) -> str:
-    if cap.status == "not_checked":
-        return "Capability regression not checked: no benchmark has category 'capability'."
-    if cap.status == "regression":
-        return (f"Capability regression: significant drop on {', '.join(cap.regressions)} "
-                f"({len(cap.regressions)} of {cap.n_benchmarks} capability benchmarks, Holm).")
-    return (f"No significant capability regression ({cap.n_drops} of {cap.n_benchmarks} capability benchmarks "
-            "dropped, none significantly after Holm).")
+def smoke_sentence(assessable: list[BenchmarkDelta], primary: PrimaryEndpoint, settings: StatsSettings) -> str | None:
+    """Set when the design cannot detect what the report would otherwise seem to test."""
+    threshold = family_threshold(settings.alpha, len(assessable))
+    unattainable = bool(assessable) and all(d.mde is None for d in assessable)
+    big = primary.mde is None or primary.mde > settings.smoke_mde_pp
+    if not (unattainable or big):
+        return None
+    parts = [f"Smoke test: no effect smaller than {primary.mde:.1f} pp can be detected on the primary endpoint"
+             if primary.mde is not None else "Smoke test: the primary endpoint has no detectable effect size"]
+    if unattainable:
+        best = min(d.smallest_p for d in assessable)
+        parts.append(f"no single benchmark can reach significance (smallest attainable p {best:.2g} > "
+                     f"{threshold:.2g} = alpha / {len(assessable)})")
+    return ", and ".join(parts) + "."
 
 
-def _headline(name: str, reference: str, s: ArmSummary, n_seeds: int, n_missing: int, alpha: float) -> str:
-    parts = [f"{name} improved on {s.n_improved} of {s.n_benchmarks} benchmarks vs {reference} (point estimates); "
-             f"{s.n_significant_better} significantly better and {s.n_significant_worse} significantly worse "
-             f"after Holm adjustment (alpha = {alpha:g}; BH: {s.n_significant_better_bh} better, "
-             f"{s.n_significant_worse_bh} worse)."]
-    if s.mean_delta is not None:
-        parts.append(f"Mean delta {s.mean_delta:+.2f} pp over {s.n_in_mean} benchmarks "
-                     f"(95 % CI {s.mean_delta_ci_low:+.2f} to {s.mean_delta_ci_high:+.2f}, item-level).")
-    if n_seeds >= 2:
-        parts.append(f"Across {n_seeds} seeds the improved count ranged {min(s.seed_n_improved)}"
-                     f"-{max(s.seed_n_improved)} of {s.n_benchmarks}; mean delta across-seed 95 % interval "
-                     f"{s.seed_mean_delta_ci_low:+.2f} to {s.seed_mean_delta_ci_high:+.2f} pp.")
-    parts.append(_capability_sentence(s.capability))
+def primary_sentence(p: PrimaryEndpoint) -> str:
+    if p.estimate is None:
+        return f"Primary endpoint ({p.definition}): no benchmark qualifies."
+    mde = "unattainable" if p.mde is None else f"{p.mde:.1f}"
+    text = (f"Primary endpoint (pre-registered: {p.definition}): {p.estimate:+.2f}, 95 % CI {p.ci_low:+.2f} to "
+            f"{p.ci_high:+.2f}, MDE {mde}")
+    if p.method_uncertainty:
+        hier = ("" if p.hier_ci_low is None
+                else f", hierarchical bootstrap {p.hier_ci_low:+.2f} to {p.hier_ci_high:+.2f}")
+        return text + f"; paired t-test over {p.n_seeds} seeds p = {p.seed_p_value:.3g}{hier}."
+    return (text + "; one seed, so the method's uncertainty cannot be estimated: the interval covers these "
+            "checkpoints only.")
+
+
+def _headline(s: ArmSummary, name: str, reference: str, n_missing: int, alpha: float) -> str:
+    parts = [x for x in (s.smoke, s.compute_flag) if x]
+    parts.append(primary_sentence(s.primary))
+    sign = "–" if s.sign_test_p is None else f"{s.sign_test_p:.3g}"
+    parts.append(f"{name} vs {reference}: {s.n_better_assessable} better / {s.n_worse_assessable} worse / "
+                 f"{s.n_tied} tied of {s.n_assessable} assessable benchmarks (sign test p = {sign}); "
+                 f"{s.n_better_adjusted} better and {s.n_worse_adjusted} worse after {s.correction.upper()} "
+                 f"(alpha = {alpha:g}).")
+    if s.one_direction:
+        parts.append(f"Assessable in one direction only (base at floor or ceiling), listed not counted: "
+                     f"{_names(s.one_direction)}.")
+    if s.not_pooled:
+        parts.append(f"Kept in their own unit, not pooled: {_names(s.not_pooled)}.")
+    parts.append(capability_sentence(s.capability))
     if n_missing:
         parts.append(f"{n_missing} benchmark(s) not compared: missing from a run.")
     return " ".join(parts)
 
 
 def summarize_arm(name: str, reference: str, deltas: list[BenchmarkDelta], missing: list[MissingBenchmark],
-                  n_seeds: int, alpha: float) -> ArmSummary:
+                  n_seeds: int, settings: StatsSettings,
+                  matrices: dict[str, np.ndarray] | None = None, n_boot: int = 2000,
+                  rng: np.random.Generator | None = None) -> ArmSummary:
+    alpha = settings.alpha
+    assessable = [d for d in deltas if d.direction == "both"]
+    threshold = family_threshold(alpha, len(assessable))
+    for d in deltas:
+        d.mde = benchmark_mde(d.item_sd, d.n_paired, threshold, settings.power)
     categories = category_order({d.category for d in deltas})
     mean, lo, hi = combined_mean(deltas)
-    pp = [d for d in deltas if d.unit == "pp"]
+    pp = [d for d in deltas if poolable(d)]
     seed_means = [float(np.mean([d.seed_deltas[k] for d in pp])) for k in range(n_seeds)] if pp else []
     seed_ci = t_interval(np.array(seed_means)) if seed_means else None
+    better, worse = sum(d.delta > 0 for d in assessable), sum(d.delta < 0 for d in assessable)
+    field = "p_bh" if settings.correction == "bh" else "p_holm"
+    primary = primary_endpoint(deltas, matrices or {}, settings.primary_endpoint, alpha, settings.power, n_boot,
+                               rng or np.random.default_rng(0))
     summary = ArmSummary(
         n_benchmarks=len(deltas), n_improved=sum(d.delta > 0 for d in deltas),
         n_worse=sum(d.delta < 0 for d in deltas), n_unchanged=sum(d.delta == 0 for d in deltas),
-        n_significant_better=sum(_significant(d, alpha, 1) for d in deltas),
-        n_significant_worse=sum(_significant(d, alpha, -1) for d in deltas),
-        n_significant_better_bh=sum(_significant(d, alpha, 1, "p_bh") for d in deltas),
-        n_significant_worse_bh=sum(_significant(d, alpha, -1, "p_bh") for d in deltas),
+        n_significant_better=sum(_significant(d, alpha, 1) for d in assessable),
+        n_significant_worse=sum(_significant(d, alpha, -1) for d in assessable),
+        n_significant_better_bh=sum(_significant(d, alpha, 1, "p_bh") for d in assessable),
+        n_significant_worse_bh=sum(_significant(d, alpha, -1, "p_bh") for d in assessable),
         mean_delta=mean, n_in_mean=len(pp), mean_delta_ci_low=lo, mean_delta_ci_high=hi,
-        seed_n_improved=[sum(d.seed_deltas[k] > 0 for d in deltas) for k in range(n_seeds)],
+        seed_n_improved=[sum(d.seed_deltas[k] > 0 for d in assessable) for k in range(n_seeds)],
         seed_mean_deltas=seed_means,
         seed_mean_delta_ci_low=seed_ci[0] if seed_ci else None, seed_mean_delta_ci_high=seed_ci[1] if seed_ci else None,
-        categories=[summarize_category(c, [d for d in deltas if d.category == c], alpha) for c in categories],
-        capability=check_capability(deltas, alpha), headline="")
-    summary.headline = _headline(name, reference, summary, n_seeds, len(missing), alpha)
+        categories=[summarize_category(c, [d for d in deltas if d.category == c], settings, len(categories))
+                    for c in categories],
+        capability=check_capability(deltas, alpha, settings.ni_margin_pp),
+        n_assessable=len(assessable), n_tied=len(assessable) - better - worse, n_better_assessable=better,
+        n_worse_assessable=worse,
+        sign_test_p=float(sps.binomtest(better, better + worse, 0.5).pvalue) if better + worse else None,
+        correction=settings.correction,
+        n_better_adjusted=sum(_significant(d, alpha, 1, field) for d in assessable),
+        n_worse_adjusted=sum(_significant(d, alpha, -1, field) for d in assessable),
+        one_direction=[f"{d.benchmark} ({'floor' if d.direction == 'up_only' else 'ceiling'})"
+                       for d in deltas if d.direction != "both"],
+        not_pooled=[d.benchmark for d in deltas if not d.binary and d.direction == "both"],
+        primary=primary, headline="")
+    summary.smoke = smoke_sentence(assessable, primary, settings)
+    summary.headline = _headline(summary, name, reference, len(missing), alpha)
     return summary
+
+
+def flag_compute(comparison: Comparison, flags: dict[str, str | None]) -> None:
+    """Put each arm's measured-compute mismatch into its headline (after any smoke-test warning)."""
+    for arm in comparison.arms:
+        if flags.get(arm.name):
+            arm.summary.compute_flag = flags[arm.name]
+            arm.summary.headline = _headline(arm.summary, arm.name, comparison.reference_name, len(arm.missing),
+                                             comparison.alpha)
+    comparison.headline = comparison.arms[0].summary.headline

@@ -1,0 +1,234 @@
+"""`traitrl plan`: what a study can detect and what it will cost, before it runs.
+
+Power: per benchmark the smallest attainable p and the MDE after the configured correction; per category and for
+the pooled primary endpoint the MDE of the mean, item-level (these checkpoints) and, with seeds, method-level (a
+paired t-test over seeds whose SD combines run-to-run variance of both arms with item noise). Planning defaults
+(per-item SD from 20 % discordant pairs; run-to-run SD 1.4 pp of the pooled Δ, the spread of two same-config quick
+runs) are replaced by a pilot run's measured values when one is given.
+
+Cost: per-item eval and per-step training costs from the cost table (costs.json, measured on the quick study), or
+from a pilot run's timings.json files, scaled by item count and by prompts × generations × completion cap.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from traitrl._util.errors import DataError
+from traitrl._util.io import read_json
+from traitrl.evals.record import list_benchmark_records
+from traitrl.stats.load import load_record
+from traitrl.stats.paired import is_binary
+from traitrl.stats.power import (
+    DEFAULT_DISCORDANCE,
+    benchmark_mde,
+    family_threshold,
+    pooled_se,
+    smallest_p,
+    t_mde,
+    z_mde,
+)
+
+# Two quick runs of one config gave pooled Δs of +0.57 and −1.38 pp: one run's SD ≈ 1.95 / √2.
+DEFAULT_RUN_SD_PP = 1.4
+DEFAULT_ITEM_SD_PP = math.sqrt(DEFAULT_DISCORDANCE) * 100
+
+
+def cost_table() -> dict:
+    return json.loads(resources.files("traitrl.stats").joinpath("costs.json").read_text("utf-8"))
+
+
+@dataclass
+class PlannedBenchmark:
+    name: str
+    category: str
+    n_items: int
+    item_sd: float = DEFAULT_ITEM_SD_PP  # per-item difference SD in pp
+    binary: bool = True
+
+
+@dataclass
+class PowerPlan:
+    alpha: float
+    power: float
+    correction: str
+    threshold: float
+    benchmarks: list[tuple[PlannedBenchmark, float, float | None]]  # (benchmark, smallest p, MDE)
+    categories: list[tuple[str, int, float | None]]
+    primary_items_mde: float | None
+    primary_method_mde: dict[int, float | None]  # seeds → MDE of the seed-level paired t-test
+    n_seeds: int
+    run_sd: float
+    smoke: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def plan_power(benchmarks: list[PlannedBenchmark], n_seeds: int, alpha: float, power: float, correction: str,
+               smoke_mde: float, run_sd: float = DEFAULT_RUN_SD_PP) -> PowerPlan:
+    threshold = family_threshold(alpha, len(benchmarks))
+    rows = [(b, smallest_p(b.n_items), benchmark_mde(b.item_sd, b.n_items, threshold, power)) for b in benchmarks]
+    ses = {b.name: b.item_sd / math.sqrt(b.n_items * n_seeds) for b in benchmarks if b.binary}
+    cats = sorted({b.category for b in benchmarks})
+    categories = []
+    for cat in cats:
+        members = [ses[b.name] for b in benchmarks if b.category == cat and b.name in ses]
+        mde = z_mde(pooled_se(members), family_threshold(alpha, len(cats)), power) if members else None
+        categories.append((cat, sum(b.category == cat for b in benchmarks), mde))
+    pooled = pooled_se(list(ses.values())) if ses else None
+    items_mde = z_mde(pooled, alpha, power) if pooled else None
+    # One seed's paired Δ varies by both arms' run-to-run SD plus that seed's item noise.
+    per_seed_sd = math.sqrt(2 * run_sd ** 2 + (pooled or 0.0) ** 2 * n_seeds)
+    method = {k: t_mde(per_seed_sd, k, alpha, power) for k in sorted({n_seeds, 3, 5, 10}) if k >= 2}
+    plan = PowerPlan(alpha=alpha, power=power, correction=correction, threshold=threshold, benchmarks=rows,
+                     categories=categories, primary_items_mde=items_mde, primary_method_mde=method, n_seeds=n_seeds,
+                     run_sd=run_sd)
+    unattainable = all(mde is None for _, _, mde in rows)
+    headline_mde = method.get(n_seeds) if n_seeds >= 2 else items_mde
+    if unattainable or headline_mde is None or headline_mde > smoke_mde:
+        best = min((p for _, p, _ in rows), default=1.0)
+        plan.smoke = (f"smoke test: no effect smaller than {headline_mde:.1f} pp can be detected on the primary "
+                      "endpoint" if headline_mde is not None else "smoke test: the primary endpoint has no MDE")
+        if unattainable:
+            plan.smoke += (f"; no single benchmark can reach significance (smallest attainable p {best:.2g} > "
+                           f"{threshold:.2g})")
+    return plan
+
+
+@dataclass
+class StageCost:
+    stage: str
+    seconds: float
+    peak_rss_gib: float | None
+    basis: str
+
+
+def predict_costs(n_eval_items: int, n_runs: int, train_shape: dict, steps: int, persist_preset: str | None,
+                  include_base: bool, costs: dict) -> list[StageCost]:
+    """Seconds and peak RSS per stage; training scales with steps × prompts × generations × completion cap."""
+    ref = costs["train_reference_shape"]
+    scale = np.prod([train_shape[k] / ref[k] for k in ref])
+    eval_s = costs["eval_seconds_per_item"] * n_eval_items
+    train_s = costs["train_seconds_per_step"] * steps * scale
+    rss = costs.get("peak_rss_gib")
+    peak = costs.get("stage_peak_rss_gib", {})
+    estimated = set(costs.get("estimated_not_measured", []))
+    stages = [StageCost("data", costs["data_seconds"], peak.get("data", rss),
+                        "estimate" if "data_seconds" in estimated else "measured")]
+    if include_base:
+        stages.append(StageCost("eval_base", eval_s, peak.get("eval_base", rss),
+                                f"{n_eval_items} items × {costs['eval_seconds_per_item']:.3g} s"))
+    stages.append(StageCost("train (all runs)", train_s * n_runs, peak.get("train", rss),
+                            f"{n_runs} runs × {steps} steps × {costs['train_seconds_per_step'] * scale:.3g} s"))
+    stages.append(StageCost("eval (all runs)", eval_s * n_runs, peak.get("eval", rss),
+                            f"{n_runs} runs × {n_eval_items} items"))
+    if persist_preset is not None:
+        known = costs["persist_seconds"].get(persist_preset)
+        stages.append(StageCost("persist", known if known is not None else math.nan, peak.get("persist", rss),
+                                "measured" if known is not None else f"no measured cost for preset {persist_preset!r}"))
+    stages.append(StageCost("report", costs["report_seconds"], peak.get("report", rss),
+                            "estimate" if "report_seconds" in estimated else "measured"))
+    return stages
+
+
+def format_plan(title: str, plan: PowerPlan, stages: list[StageCost], costs_source: str) -> str:
+    width = max([len("benchmark"), *(len(b.name) for b, _, _ in plan.benchmarks)])
+    lines = [title, ""]
+    if plan.smoke:
+        lines += [plan.smoke.capitalize() + ".", ""]
+    lines += [f"Per benchmark: two-sided, alpha {plan.alpha:g}, {plan.correction.upper()} over {len(plan.benchmarks)}"
+              f" benchmarks (first threshold {plan.threshold:.2g}), MDE at {plan.power:.0%} power.",
+              f"{'benchmark':<{width}} {'category':<24} {'items':>5} {'smallest p':>10} {'MDE (pp)':>12}"]
+    for b, p, mde in plan.benchmarks:
+        lines.append(f"{b.name:<{width}} {b.category:<24} {b.n_items:>5} {p:>10.2g} "
+                     f"{'unattainable' if mde is None else f'{mde:.1f}':>12}")
+    lines += ["", "Per category (mean Δ, item-level, Bonferroni over categories):"]
+    lines += [f"  {cat:<28} {n:>3} benchmarks  MDE {'–' if mde is None else f'{mde:.1f}'} pp"
+              for cat, n, mde in plan.categories]
+    items = "–" if plan.primary_items_mde is None else f"{plan.primary_items_mde:.1f}"
+    lines += ["", f"Primary endpoint (pooled mean Δ over the binary-scored benchmarks), alpha {plan.alpha:g}:",
+              f"  these checkpoints only (item-level, {plan.n_seeds} seed(s)): MDE {items} pp"]
+    if plan.n_seeds < 2:
+        lines.append("  the method (across training runs): not estimable with one seed; set `seeds:` in the config")
+    for k, mde in plan.primary_method_mde.items():
+        lines.append(f"  the method with {k} paired seeds (run-to-run SD {plan.run_sd:.2g} pp): MDE {mde:.1f} pp"
+                     + ("  <- this config" if k == plan.n_seeds else ""))
+    lines += plan.notes
+    total = sum(s.seconds for s in stages)
+    lines += ["", f"Predicted wall time and peak memory ({costs_source}):"]
+    per_stage = any(s.peak_rss_gib != stages[0].peak_rss_gib for s in stages)
+    lines += [f"  {s.stage:<18} {s.seconds:>8.0f} s  peak RSS "
+              f"{'–' if s.peak_rss_gib is None else f'{s.peak_rss_gib:.2f} GiB'}"
+              f"{'' if per_stage else ' (whole-study peak)'}  ({s.basis})" for s in stages]
+    lines.append(f"  {'total':<18} {total:>8.0f} s  ({total / 60:.1f} min)")
+    return "\n".join(lines)
+
+
+def _stage(timings: dict, name: str) -> dict:
+    return timings.get(name) or {}
+
+
+def pilot_costs(pilot: Path, costs: dict) -> dict:
+    """The cost table with every figure the pilot study directory measured put in place of the default."""
+    study = read_json(pilot / "manifest.json").get("config", {})
+    timings = read_json(pilot / "timings.json") if (pilot / "timings.json").is_file() else {}
+    out = {**costs, "stage_peak_rss_gib": {}}
+    peaks = out["stage_peak_rss_gib"]
+    for stage in ("data", "eval_base", "persist", "report"):
+        if "seconds" in _stage(timings, stage):
+            out[f"{stage}_seconds"] = _stage(timings, stage)["seconds"]
+            peaks[stage] = _stage(timings, stage).get("peak_rss_gib")
+            out["estimated_not_measured"] = [k for k in out["estimated_not_measured"] if k != f"{stage}_seconds"]
+    base = pilot / "arms" / "base" / "evals"
+    n_base = sum(read_json(p).get("n_items", 0) for p in base.glob("*.json")) if base.is_dir() else 0
+    if n_base and "eval_base_seconds" in out:
+        out["eval_seconds_per_item"] = out.pop("eval_base_seconds") / n_base
+    arm_timings = [read_json(p) for p in sorted((pilot / "arms").glob("*/timings.json"))]
+    trains = [_stage(t, "train") for t in arm_timings if "seconds" in _stage(t, "train")]
+    train_cfg = study.get("train", {})
+    if trains and train_cfg.get("steps"):
+        out["train_seconds_per_step"] = float(np.mean([t["seconds"] for t in trains])) / train_cfg["steps"]
+        out["train_reference_shape"] = {k: train_cfg[k] for k in costs["train_reference_shape"]}
+        peaks["train"] = max(t.get("peak_rss_gib", 0) for t in trains)
+    evals = [_stage(t, "eval") for t in arm_timings if "seconds" in _stage(t, "eval")]
+    if evals:
+        peaks["eval"] = max(t.get("peak_rss_gib", 0) for t in evals)
+    if "persist_seconds" in out and isinstance(out["persist_seconds"], float | int):
+        preset = (study.get("persist") or {}).get("preset")
+        out["persist_seconds"] = {**costs["persist_seconds"], preset: out["persist_seconds"]}
+    out["source"] = f"pilot {pilot}"
+    return out
+
+
+def pilot_item_sds(pilot: Path) -> tuple[dict[str, tuple[float, bool]], float | None]:
+    """(benchmark → (per-item difference SD in pp, binary)) of the pilot's first arm vs its reference, and the
+    pilot's run-to-run SD of the pooled Δ when it had two or more seeds."""
+    study = read_json(pilot / "manifest.json").get("config", {})
+    reference = study.get("reference_arm", "baseline")
+    seeds = study.get("seeds")
+    ref_name = reference if not seeds else f"{reference}-s{seeds[0]}"
+    others = [a["name"] for a in study.get("arms", []) if a["name"] != reference]
+    if not others:
+        raise DataError(f"{pilot}/manifest.json: the pilot has no arm besides {reference!r}")
+    arm_name = others[0] if not seeds else f"{others[0]}-s{seeds[0]}"
+    ref_dir, arm_dir = pilot / "arms" / ref_name / "evals", pilot / "arms" / arm_name / "evals"
+    sds = {}
+    for name in sorted(set(list_benchmark_records(ref_dir)) & set(list_benchmark_records(arm_dir))):
+        ref, arm = load_record(ref_dir, name), load_record(arm_dir, name)
+        ids = sorted(set(ref.scores) & set(arm.scores))
+        if len(ids) < 2:
+            continue
+        r, a = np.array([ref.scores[i] for i in ids]), np.array([arm.scores[i] for i in ids])
+        sds[name] = (float(np.std(100 * (a - r), ddof=1)), is_binary(r, a))
+    run_sd = None
+    comparison = pilot / "comparison.json"
+    if comparison.is_file():
+        values = read_json(comparison)["arms"][0]["summary"].get("seed_mean_deltas", [])
+        if len(values) >= 2:
+            run_sd = float(np.std(values, ddof=1) / math.sqrt(2))  # a paired Δ carries two runs' variance
+    return sds, run_sd
