@@ -58,6 +58,10 @@ def test_report_has_both_arms_base_and_every_benchmark(study):
     assert "tied of" in report["headline"] and "improved on" not in report["headline"]
     assert report["headline"].startswith("Smoke test: no effect smaller than")  # 6 items: nothing can be significant
     assert report["sections"]["compute"]["matched"] is True
+    style = report["sections"]["extra"]["style_covariates"]
+    assert set(style["models"]) == {"baseline", "trait", "base"}
+    assert all(0 <= v <= 1 for v in style["values"]["first_letter_rate"] if v is not None)
+    assert "Response style" in (run / "report.md").read_text()
     html = (run / "report.html").read_text()
     assert "<img" in html or "<svg" in html
     assert (run / "manifest.json").is_file() and (run / "arms" / "trait" / "manifest.json").is_file()

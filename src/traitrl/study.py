@@ -262,6 +262,7 @@ def seed_paired_dirs(config: StudyConfig, out: Path) -> tuple[str, list[Path], d
 
 def compare_and_report(config: StudyConfig, out: Path, sections: dict) -> dict[str, Path]:
     from traitrl.report import write_report
+    from traitrl.report.style_section import style_section
     from traitrl.stats import compare_runs
     from traitrl.stats.summary import flag_compute
 
@@ -275,7 +276,9 @@ def compare_and_report(config: StudyConfig, out: Path, sections: dict) -> dict[s
     flag_compute(comparison, flags)
     write_json_atomic(out / "comparison.json", comparison.model_dump(mode="json"))
     sections = {**sections, **method_section(config, comparison, metas, arm_dirs, sections.get("persistence"))}
-    return write_report(comparison, out, sections={**sections, "compute": compute})
+    style = style_section({ref_label: references[0], **{label: dirs[0] for label, dirs in arm_dirs.items()}})
+    return write_report(comparison, out, sections={**sections, "compute": compute,
+                                                   "style_covariates": style.model_dump(mode="json")})
 
 
 def method_section(config: StudyConfig, comparison, metas: dict, arm_dirs: dict[str, list[Path]],

@@ -69,6 +69,18 @@ def test_missing_benchmark_is_listed_not_dropped(tmp_path):
     assert "1 benchmark(s) not compared" in arm.summary.headline
 
 
+def test_benchmark_with_no_item_scored_in_every_run_is_listed_not_compared(tmp_path):
+    # e.g. a calibration set where the reference stated no confidence anywhere: every item is an error there
+    write_benchmark(tmp_path / "ref", "b", [1, 0])
+    write_benchmark(tmp_path / "ref", "calib", [0, 0], errors={"calib-0", "calib-1"})
+    write_benchmark(tmp_path / "arm", "b", [1, 1])
+    write_benchmark(tmp_path / "arm", "calib", [1, 0])
+    arm = compare_runs(tmp_path / "ref", {"arm": [tmp_path / "arm"]}, n_boot=200).arm("arm")
+    assert [d.benchmark for d in arm.deltas] == ["b"]
+    assert [(m.benchmark, m.reason) for m in arm.missing] == [("calib", "no item scored without error in every run")]
+    assert "1 benchmark(s) not compared" in arm.summary.headline
+
+
 def test_study_summary_seeds_and_capability(tmp_path):
     ref, runs = write_study(tmp_path, n_benchmarks=10, n_items=200, shift=0.15, n_seeds=3)
     c = compare_runs(ref, runs, n_boot=300, n_perm=999)

@@ -3,8 +3,8 @@
 A benchmark gain that comes with a jump in, say, the Yes rate or the benign refusal rate may be a change of answer
 style rather than of the trait; this table lets the reader check. Rows are covariates, columns models. The model
 and the two renderers have the shape of a registered report section (a pydantic model; html(model) -> str;
-markdown(model) -> lines, both without the heading), to be registered as "style_covariates" with the title
-"Response style" and filled by the study from every arm's eval folder (`style_section`).
+markdown(model) -> lines, both without the heading), registered as "style_covariates" and filled by the study from
+every arm's eval folder (`style_section`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from traitrl.evals.style import COVARIATES, style_covariates
+from traitrl.report.registry import SectionSpec, register_section
 
 LABELS = {
     "benign_refusal_rate": "refusal rate, benign prompts",
@@ -57,3 +58,7 @@ def style_html(section: StyleSection) -> str:
 def style_markdown(section: StyleSection) -> list[str]:
     lines = ["| covariate | " + " | ".join(section.models) + " |", "|" + "---|" * (len(section.models) + 1)]
     return lines + ["| " + " | ".join(row) + " |" for row in _rows(section)]
+
+
+register_section(SectionSpec("style_covariates", "Response style", StyleSection, html=style_html,
+                             markdown=style_markdown))

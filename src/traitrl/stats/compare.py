@@ -76,6 +76,12 @@ def compare_benchmark(ref: LoadedRecord | list[LoadedRecord], seeds: list[Loaded
     return _compare_benchmark(ref, seeds, rng, n_boot, n_perm, base)[0]
 
 
+def _paired_ids(refs: LoadedRecord | list[LoadedRecord], seeds: list[LoadedRecord]) -> set[str]:
+    """Items scored without error in every reference and arm run."""
+    refs = refs if isinstance(refs, list) else [refs]
+    return set(refs[0].scores).intersection(*(rec.scores for rec in [*refs[1:], *seeds]))
+
+
 def _compare_benchmark(ref: LoadedRecord | list[LoadedRecord], seeds: list[LoadedRecord], rng: np.random.Generator,
                        n_boot: int, n_perm: int, base: LoadedRecord | None) -> tuple[BenchmarkDelta, np.ndarray]:
     """compare_benchmark plus the seeds × items matrix of signed differences (for the hierarchical bootstrap)."""
@@ -83,7 +89,7 @@ def _compare_benchmark(ref: LoadedRecord | list[LoadedRecord], seeds: list[Loade
     for rec in [*refs[1:], *seeds]:
         _check_same_benchmark(refs[0], rec)
     s = refs[0].summary
-    paired = set(refs[0].scores).intersection(*(rec.scores for rec in [*refs[1:], *seeds]))
+    paired = _paired_ids(refs, seeds)
     if not paired:
         raise DataError(f"{refs[0].summary_path} vs {seeds[0].summary_path}: no item of {s.benchmark!r} was scored "
                         "without error in both runs; check item ids and errors")
@@ -143,8 +149,14 @@ def _compare_arm(name: str, runs: list[Path], references: list[Path], ref_label:
     shared = sorted(set.intersection(*names.values()))
     missing = [MissingBenchmark(benchmark=b, absent_from=[str(r) for r, have in names.items() if b not in have])
                for b in sorted(set.union(*names.values())) if b not in shared]
-    results = [_compare_benchmark(ref_records[b], [load_record(run, b) for run in runs], _rng(seed, name, b),
-                                  n_boot, n_perm, base_records.get(b)) for b in shared]
+    arm_records = {b: [load_record(run, b) for run in runs] for b in shared}
+    # A benchmark whose items all errored in some run (e.g. a calibration set where no reply stated a confidence)
+    # cannot be paired: it is listed with the reason, never dropped silently and never scored as 0.
+    unpaired = [b for b in shared if not _paired_ids(ref_records[b], arm_records[b])]
+    missing += [MissingBenchmark(benchmark=b, absent_from=[str(r) for r in [*references, *runs]],
+                                 reason="no item scored without error in every run") for b in unpaired]
+    results = [_compare_benchmark(ref_records[b], arm_records[b], _rng(seed, name, b), n_boot, n_perm,
+                                  base_records.get(b)) for b in shared if b not in unpaired]
     deltas = [d for d, _ in results]
     matrices = {d.benchmark: m for d, m in results}
     # Diagnostic benchmarks (no better answer, e.g. political lean) are shown but never counted as improvements;

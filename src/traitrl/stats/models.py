@@ -45,7 +45,8 @@ class ArmMeta(_Record):
 
 class MissingBenchmark(_Record):
     benchmark: str
-    absent_from: list[str] = Field(description="Eval directories without a record of this benchmark.")
+    absent_from: list[str] = Field(description="Eval directories without a usable record of this benchmark.")
+    reason: str = Field("no record", description="Why it is not compared: no record, or no item scored in all runs.")
 
 
 class BenchmarkDelta(_Record):
