@@ -29,6 +29,9 @@ class DataConfig(BaseModel):
     bank_seed: int = Field(0, description="Seed of the parametric scenario generators.")
     n_tasks: int = Field(4000, ge=1, description="Size of the regular verifiable-task pool.")
     task_seed: int = Field(0, description="Seed of the regular task generators and of the task order.")
+    eval_only_traits: list[Trait] = Field(default_factory=list, description="Traits never trained on (the paper's "
+                                          "held-out evaluation traits); every trait's held-out core items are "
+                                          "excluded from training regardless (data.split).")
 
 
 class EvalConfig(BaseModel):

@@ -80,12 +80,15 @@ def build_bank_file(config: StudyConfig, out: Path) -> Path:
 def build_arm_mix(config: StudyConfig, arm: ArmConfig, bank_path: Path, arm_dir: Path) -> list[dict]:
     from traitrl.data.bank import read_bank, select
     from traitrl.data.mix import mix_dose, mix_summary
+    from traitrl.data.split import split_bank
     from traitrl.data.tasks import generate_tasks
 
     path = arm_dir / "mix.jsonl"
     if path.is_file():
         return read_jsonl(path)
-    scenarios = select(read_bank(bank_path), traits=arm.traits, domains=arm.domains,
+    # Only the train side: the held-out trait evaluation scores the rest.
+    train_side = split_bank(read_bank(bank_path), eval_only_traits=config.data.eval_only_traits).train
+    scenarios = select(train_side, traits=arm.traits, domains=arm.domains,
                        exclude_domains=arm.exclude_domains) if arm.dose > 0 else []
     tasks = generate_tasks(config.data.n_tasks, seed=config.data.task_seed)
     rows = mix_dose(tasks, scenarios, config.train.steps, config.train.prompts_per_step, arm.dose,
