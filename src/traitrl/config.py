@@ -17,7 +17,9 @@ class ArmConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     dose: float = Field(0.05, ge=0.0, le=1.0, description="Share of RL prompts given to trait data (paper: 0.05).")
-    method: Literal["trait", "constitution"] = Field("trait", description="How the dosed share is trained.")
+    method: Literal["trait", "constitution", "helpfulness", "placebo"] = Field(
+        "trait", description="How the dosed share is trained: the trait reward, a constitution, or a control reward "
+                            "on the same rows (generic helpfulness; placebo = trait-reward distribution, no content).")
     domains: list[Domain] | None = Field(None, description="Keep only trait scenarios from these domains.")
     exclude_domains: list[Domain] | None = Field(None, description="Drop trait scenarios from these domains.")
     traits: list[Trait] | None = Field(None, description="Keep only these traits; None keeps all.")

@@ -98,8 +98,8 @@ def build_arm_mix(config: StudyConfig, arm: ArmConfig, bank_path: Path, arm_dir:
     return rows
 
 
-def reward_functions(config: StudyConfig) -> list:
-    from traitrl.rewards import trait_reward
+def reward_functions(config: StudyConfig, arm: ArmConfig | None = None) -> list:
+    from traitrl.rewards import helpfulness_reward, placebo_reward, trait_reward
     from traitrl.rewards.tasks import task_reward
 
     judge = None
@@ -107,6 +107,10 @@ def reward_functions(config: StudyConfig) -> list:
         from traitrl._util.judge import JudgeConfig
 
         judge = JudgeConfig.model_validate(config.train_judge)
+    if arm is not None and arm.method == "placebo":
+        return [task_reward(), placebo_reward(seed=arm_seed(config, arm), judge=judge)]
+    if arm is not None and arm.method == "helpfulness":
+        return [task_reward(), helpfulness_reward(judge=judge)]
     return [task_reward(), trait_reward(judge=judge)]
 
 
@@ -117,7 +121,7 @@ def train_arm(config: StudyConfig, arm: ArmConfig, rows: list[dict], arm_dir: Pa
         return train_constitution_arm(config, arm, rows, arm_dir / "train", resume=resume)
     from traitrl.train.grpo import train_grpo
 
-    return train_grpo(config.model, rows, reward_functions(config), config.train, arm_dir / "train",
+    return train_grpo(config.model, rows, reward_functions(config, arm), config.train, arm_dir / "train",
                       seed=arm_seed(config, arm), resume=resume)
 
 
