@@ -135,6 +135,11 @@ def evaluate(config: StudyConfig, model: str, out_dir: Path) -> None:
     run_benchmarks(model, config.eval.suite, out_dir, data_dir=config.benchmark_dir, limit=config.eval.limit,
                    batch_size=config.eval.batch_size, seed=config.seed, custom=config.eval.custom or None,
                    log=lambda line: console.print(line))
+    if config.judge:  # held-out traits graded by the evaluation judge too (evals.benchmarks.trait_heldout)
+        from traitrl.evals.benchmarks.trait_heldout import run_judged_traits
+
+        run_judged_traits(model, config.judge, out_dir, limit=config.eval.limit, seed=config.seed,
+                          batch_size=config.eval.batch_size)
 
 
 def run_arm(config: StudyConfig, name: str, out: Path, resume: bool = True) -> Path:
@@ -207,6 +212,11 @@ def run_study(config: StudyConfig, out: str | Path, resume: bool = True, use_ray
             sections["persistence"] = run_persistence(
                 models[config.reference_arm], {n: m for n, m in models.items() if n != config.reference_arm},
                 config.persist, out / "persist", data_dir=config.benchmark_dir, seed=config.seed)
+            from traitrl.persist.controls import run_persist_controls
+
+            run_persist_controls(models[config.reference_arm], {n: m for n, m in models.items()
+                                                                if n != config.reference_arm},
+                                 config.persist, out / "persist", data_dir=config.benchmark_dir, seed=config.seed)
 
     console.rule("[bold]compare and report")
     with timed_stage(out, "report"):
@@ -249,6 +259,12 @@ def compare_and_report(config: StudyConfig, out: Path, sections: dict) -> dict[s
                               n_boot=config.report.n_boot, meta=metas, reference_name=config.reference_arm)
     write_json_atomic(out / "comparison.json", comparison.model_dump(mode="json"))
     sections = {**sections, **method_section(config, comparison, metas, arm_dirs, sections.get("persistence"))}
+    from traitrl.report.controls import build_control_sections
+
+    eval_dirs = {config.reference_arm: out / "arms" / config.reference_arm / "evals",
+                 **{label: dirs[0] for label, dirs in arm_dirs.items()}}
+    sections.update(build_control_sections(comparison, eval_dirs, out / "persist" if config.persist else None,
+                                           seed=config.seed, n_boot=config.report.n_boot))
     return write_report(comparison, out, sections={**sections, "compute": compute_section(config, out)})
 
 

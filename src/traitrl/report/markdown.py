@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from traitrl.report.controls import control_tables
 from traitrl.report.html import compute_rows, format_p
 from traitrl.report.sections import ReportDocument
 
@@ -31,6 +32,9 @@ def render_markdown(doc: ReportDocument) -> str:
             ci = "–" if cat.mean_delta is None else f"{cat.mean_delta_ci_low:+.2f} to {cat.mean_delta_ci_high:+.2f}"
             lines.append(f"| {arm.name} | {cat.category} | {cat.n_benchmarks} | {cat.n_improved} | "
                          f"{cat.n_significant_better} | {cat.n_significant_worse} | {mean} | {ci} |")
+    for title, caption, headers, rows in control_tables(doc.sections):
+        lines += ["", f"## {title}", "", caption, "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
     if doc.sections.compute:
         headers, rows = compute_rows(doc.sections.compute)
         lines += ["", "## Compute matching", "", "matched: " + ("yes" if doc.sections.compute.matched else "NO"), "",
