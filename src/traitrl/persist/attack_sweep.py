@@ -32,8 +32,9 @@ class AttackSweepSettings(BaseModel):
 
 
 def run_attack_sweep(models: dict[str, str | Path], suite, out_dir: str | Path) -> list[dict]:
-    """Sweep cells {model, lr, steps, trait_score, asr} for every model, from `suite`'s shared attack inputs
-    (a persist.run.Suite); DIR/sweep.json caches them, keyed by the settings, so a resumed study skips the sweep."""
+    """Sweep cells {model, lr, steps, trait_score, asr} for every model over the grid plus the default attack, from
+    `suite`'s shared attack inputs (a persist.run.Suite); DIR/sweep.json caches them, keyed by the settings, so a
+    resumed study skips the sweep."""
     from traitrl.persist.harmful_ft import run_erosion
     from traitrl.train.model import load_model, load_tokenizer
 
@@ -44,10 +45,12 @@ def run_attack_sweep(models: dict[str, str | Path], suite, out_dir: str | Path) 
     if path.is_file() and read_json(path).get("key") == key:
         return read_json(path)["cells"]
     ft = cfg.harmful_ft
+    # The default attack (harmful_ft's lr and step counts) is always a cell, so the worst case sits beside it.
+    lrs, grid = sorted(set(sweep.lrs) | {ft.sft.lr}), sorted(set(sweep.steps) | set(ft.steps))
     cells = []
     for label, model_path in models.items():
-        for k, lr in enumerate(sweep.lrs):
-            steps = sweep.steps if k == 0 else sweep.steps[1:]  # step 0 does not depend on the lr
+        for k, lr in enumerate(lrs):
+            steps = grid if k == 0 else grid[1:]  # step 0 does not depend on the lr
             tokenizer, model = load_tokenizer(str(model_path)), load_model(str(model_path), dtype="float32")
             points = run_erosion(model, tokenizer, suite.train_pairs, steps, ft.sft.model_copy(update={"lr": lr}),
                                  suite.heldout[:ft.n_eval_scenarios], suite.ft_behaviors, [], suite.scorer,

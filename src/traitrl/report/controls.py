@@ -10,7 +10,6 @@ the worst case of an attack sweep. Each section is a typed record in report.json
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from traitrl._util.io import read_json
 from traitrl.evals.record import list_benchmark_records, read_benchmark_record
 from traitrl.evals.refusal import is_refusal
+from traitrl.persist.jailbreak import wilson_interval
 from traitrl.stats.models import Comparison
 from traitrl.stats.paired import bootstrap_means, percentile_ci
 
@@ -126,12 +126,11 @@ class RefusalSection(_Record):
                  + "; ".join(self.summary), ["arm", "benchmark", "pairs", "Δ", "95 % CI"], paired)]
 
 
-def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    if n == 0:
-        return 0.0, 1.0
-    p = k / n
-    centre, half = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, (centre - half) / (1 + z * z / n)), min(1.0, (centre + half) / (1 + z * z / n))
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """persist's Wilson interval, widened by float rounding to contain k/n (1 - 1e-16 < 1.0 at a rate of 1)."""
+    lo, hi = wilson_interval(k, n)
+    rate = k / n if n else 0.0
+    return min(lo, rate), max(hi, rate)
 
 
 def heldout_trait_section(comparison: Comparison, scorer: str) -> HeldoutTraitSection | None:
