@@ -84,6 +84,8 @@ def scenario_benchmark(persona: str, scenarios: list[Scenario]) -> Benchmark:
 
 
 def subset_benchmark(persona: str, name: str, data_dir: Path, n: int, seed: int) -> Benchmark:
+    import traitrl.evals.benchmarks  # noqa: F401  (registers every family)
+
     base = get_benchmark(name)
     if base.format != "gen" or base.score_response is None:
         raise ConfigError(f"persist.persona.benchmarks: {name!r} must be a generative benchmark with a per-reply "
