@@ -55,6 +55,24 @@ def test_control_arms_train_on_the_trait_rows_compute_matched(run):
     assert {a["name"]: a["meta"]["method"] for a in report["comparison"]["arms"]}["placebo"] == "placebo"
 
 
+def test_each_arm_trains_with_its_own_reward(run):
+    for arm in ARMS:
+        summary = json.loads((run / "arms" / arm / "train" / "train_summary.json").read_text())
+        assert summary["reward_functions"] == ["task_reward", "trait_reward" if arm == "trait" else f"{arm}_reward"]
+
+
+def test_reward_functions_by_method():
+    from traitrl.config import StudyConfig
+    from traitrl.study import reward_functions
+
+    config = StudyConfig.model_validate({k: CONTROLS_STUDY[k] for k in ("arms", "reference_arm")
+                                         if k in CONTROLS_STUDY})
+    assert [f.__name__ for f in reward_functions(config)] == ["task_reward", "trait_reward"]
+    for arm in ARMS:
+        names = [f.__name__ for f in reward_functions(config, config.arm(arm))]
+        assert names == ["task_reward", "trait_reward" if arm == "trait" else f"{arm}_reward"]
+
+
 def test_heldout_trait_section(run):
     held = json.loads((run / "report.json").read_text())["sections"]["heldout_traits"]
     assert [r["trait"] for r in held["rows"]] == ["honesty", "wellbeing"]
