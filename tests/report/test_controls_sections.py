@@ -18,7 +18,8 @@ def write(folder, name, rows, metric="disclosure_rate", higher=True):
     items = [ItemScore(item_id=i, prompt_hash=i, score=s, response=r, meta={"core_item": c} if c else {})
              for i, s, r, c in rows]
     summary = BenchmarkSummary(benchmark=name, version=1, category="x", metric=metric, higher_is_better=higher,
-                               model="m", n_items=len(items), n_errors=0, score=sum(s for _, s, _, _ in rows) / len(rows))
+                               model="m", n_items=len(items), n_errors=0,
+                               score=sum(s for _, s, _, _ in rows) / len(rows))
     write_benchmark_record(folder, summary, items)
 
 

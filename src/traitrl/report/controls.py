@@ -146,8 +146,9 @@ def heldout_trait_section(comparison: Comparison, scorer: str) -> HeldoutTraitSe
             row["deltas"].append(ArmValue(arm=arm.name, value=d.delta, ci_low=d.ci_low, ci_high=d.ci_high))
     if not by_bench:
         return None
-    rows = [HeldoutTraitRow(trait=b.removeprefix("trait_heldout_"), benchmark=b, n_items=v["n"], scores=[ArmValue(arm=a, value=s) for a, s in v["scores"].items()],
-                            deltas=v["deltas"]) for b, v in sorted(by_bench.items())]
+    rows = [HeldoutTraitRow(trait=b.removeprefix("trait_heldout_"), benchmark=b, n_items=v["n"],
+                            scores=[ArmValue(arm=a, value=s) for a, s in v["scores"].items()], deltas=v["deltas"])
+            for b, v in sorted(by_bench.items())]
     models = list(dict.fromkeys(s.arm for r in rows for s in r.scores))
     aggregate = [ArmValue(arm=m, value=float(np.mean([s.value for r in rows for s in r.scores if s.arm == m])))
                  for m in models]
