@@ -67,3 +67,24 @@ def test_judged_twin_uses_the_eval_judge_and_the_scenario_rubric(monkeypatch):
     assert bench.score_response(item, "reply") == 0.8
     with pytest.raises(JudgeError, match="judge failed"):
         bench.score_response(item, "reply")
+
+
+def test_eval_cli_grades_held_out_traits_with_the_judge(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from traitrl.cli.main import cli
+
+    monkeypatch.setattr(trait_heldout, "JudgeClient", FakeClient)
+    FakeClient.replies = [0.5] * 7
+    judge = tmp_path / "judge.yaml"
+    judge.write_text("base_url: http://localhost:1/v1\nmodel: j\napi_key_env: null\n")
+    result = CliRunner().invoke(cli, ["eval", "--model", str(tiny_model_dir()), "--suite", "traits", "--limit", "1",
+                                      "--out", str(tmp_path / "out"), "--judge", str(judge)])
+    assert result.exit_code == 0, result.output
+    summary, _ = read_benchmark_record(tmp_path / "out", "trait_heldout_judged_wellbeing")
+    assert summary.score == 0.5 and summary.n_items == 1 and "14 benchmark records" in result.output
+    judge.write_text("base_url: http://localhost:1/v1\nmodle: j\n")
+    result = CliRunner().invoke(cli, ["eval", "--model", str(tiny_model_dir()), "--suite", "traits", "--limit", "1",
+                                      "--out", str(tmp_path / "out2"), "--judge", str(judge)])
+    assert not (tmp_path / "out2").exists()  # refused before any benchmark ran
+    assert result.exit_code != 0 and "unknown key `modle`" in str(result.exception)

@@ -47,9 +47,18 @@ def eval_command(
     seed: int = typer.Option(0, help="Seed for the --limit sample."),
     custom: list[Path] = typer.Option([], help="Custom benchmark spec (YAML); repeat for several."),
     threads: int | None = typer.Option(None, help="torch CPU threads (default: torch's choice)."),
+    judge: Path | None = typer.Option(None, help="Evaluation judge settings (YAML, JudgeConfig fields): with "
+                                                 "--suite traits, held-out traits are also graded by the judge."),
 ) -> None:
     """Run benchmarks on a model and write one record per benchmark into --out."""
     from traitrl.evals.run import run_benchmarks
+
+    judge_config = None
+    if judge is not None:  # checked before any benchmark runs
+        from traitrl._util.config import load_yaml, validate_config
+        from traitrl._util.judge import JudgeConfig
+
+        judge_config = validate_config(JudgeConfig, load_yaml(judge), source=str(judge))
 
     if threads:
         import torch
@@ -58,4 +67,8 @@ def eval_command(
     summaries = run_benchmarks(model, suite, out, data_dir=data_dir, limit=limit, batch_size=batch_size, seed=seed,
                                custom=list(custom), log=lambda line: console.print(line, markup=False, highlight=False,
                                                                                      soft_wrap=True))
+    if judge_config is not None and any(s.category == "trait_heldout" for s in summaries):
+        from traitrl.evals.benchmarks.trait_heldout import run_judged_traits
+
+        summaries += run_judged_traits(model, judge_config, out, limit=limit, seed=seed, batch_size=batch_size)
     console.print(f"{len(summaries)} benchmark records in {out}")
