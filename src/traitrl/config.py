@@ -21,7 +21,9 @@ class ArmConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     dose: float = Field(0.05, ge=0.0, le=1.0, description="Share of RL prompts given to trait data (paper: 0.05).")
-    method: Literal["trait", "constitution"] = Field("trait", description="How the dosed share is trained.")
+    method: Literal["trait", "constitution", "helpfulness", "placebo"] = Field(
+        "trait", description="How the dosed share is trained: the trait reward, a constitution, or a control reward "
+                            "on the same rows (generic helpfulness; placebo = trait-reward distribution, no content).")
     domains: list[Domain] | None = Field(None, description="Keep only trait scenarios from these domains.")
     exclude_domains: list[Domain] | None = Field(None, description="Drop trait scenarios from these domains.")
     traits: list[Trait] | None = Field(None, description="Keep only these traits; None keeps all.")
@@ -33,6 +35,9 @@ class DataConfig(BaseModel):
     bank_seed: int = Field(0, description="Seed of the parametric scenario generators.")
     n_tasks: int = Field(4000, ge=1, description="Size of the regular verifiable-task pool.")
     task_seed: int = Field(0, description="Seed of the regular task generators and of the task order.")
+    eval_only_traits: list[Trait] = Field(default_factory=list, description="Traits never trained on (the paper's "
+                                          "held-out evaluation traits); every trait's held-out core items are "
+                                          "excluded from training regardless (data.split).")
 
 
 class EvalConfig(BaseModel):

@@ -77,6 +77,7 @@ def build_bank_file(config: StudyConfig, out: Path) -> Path:
 def build_arm_mix(config: StudyConfig, arm: ArmConfig, bank_path: Path, arm_dir: Path) -> list[dict]:
     from traitrl.data.bank import read_bank, select
     from traitrl.data.mix import mix_dose, mix_summary
+    from traitrl.data.split import split_bank
     from traitrl.data.tasks import generate_tasks
 
     from traitrl.train.checkpoints import check_same_config
@@ -87,7 +88,9 @@ def build_arm_mix(config: StudyConfig, arm: ArmConfig, bank_path: Path, arm_dir:
                       fix="resume with the original settings, or start over with --no-resume")
     if path.is_file():
         return read_jsonl(path)
-    scenarios = select(read_bank(bank_path), traits=arm.traits, domains=arm.domains,
+    # Only the train side: the held-out trait evaluation scores the rest.
+    train_side = split_bank(read_bank(bank_path), eval_only_traits=config.data.eval_only_traits).train
+    scenarios = select(train_side, traits=arm.traits, domains=arm.domains,
                        exclude_domains=arm.exclude_domains) if arm.dose > 0 else []
     tasks = generate_tasks(config.data.n_tasks, seed=config.data.task_seed)
     rows = mix_dose(tasks, scenarios, config.train.steps, config.train.prompts_per_step, arm.dose,
@@ -97,18 +100,25 @@ def build_arm_mix(config: StudyConfig, arm: ArmConfig, bank_path: Path, arm_dir:
     return rows
 
 
-def reward_functions(config: StudyConfig) -> list:
-    """The configured reward functions; a grader that takes a `judge` and was given none gets `train_judge`."""
+def reward_functions(config: StudyConfig, arm: ArmConfig | None = None) -> list:
+    """The configured reward functions; a grader that takes a `judge` and was given none gets `train_judge`.
+    Control arms keep the task reward and put their control in place of the trait reward: `placebo` (content-free,
+    trait-reward-shaped) or `helpfulness` (generic, rubric-blind)."""
     import inspect
 
     from traitrl.rewards.registry import GRADERS, get_grader
 
+    judge = config.train_judge.model_dump(mode="json", exclude_unset=True) if config.train_judge else None
+    if arm is not None and arm.method in ("placebo", "helpfulness"):
+        control = (get_grader("placebo_reward", seed=arm_seed(config, arm), judge=judge) if arm.method == "placebo"
+                   else get_grader("helpfulness_reward", judge=judge))
+        return [get_grader("task_reward"), control]
     funcs = []
     for spec in config.rewards:
         kwargs = dict(spec.kwargs)
         factory = GRADERS[spec.name][2] if spec.name in GRADERS else None
-        if config.train_judge and factory and "judge" in inspect.signature(factory).parameters:
-            kwargs.setdefault("judge", config.train_judge.model_dump(mode="json", exclude_unset=True))
+        if judge and factory and "judge" in inspect.signature(factory).parameters:
+            kwargs.setdefault("judge", judge)
         funcs.append(get_grader(spec.name, **kwargs))
     return funcs
 
@@ -120,7 +130,7 @@ def train_arm(config: StudyConfig, arm: ArmConfig, rows: list[dict], arm_dir: Pa
         return train_constitution_arm(config, arm, rows, arm_dir / "train", resume=resume)
     from traitrl.train.grpo import train_grpo
 
-    return train_grpo(config.model, rows, reward_functions(config), config.train, arm_dir / "train",
+    return train_grpo(config.model, rows, reward_functions(config, arm), config.train, arm_dir / "train",
                       seed=arm_seed(config, arm), resume=resume)
 
 
@@ -129,14 +139,18 @@ def arm_seed(config: StudyConfig, arm: ArmConfig) -> int:
 
 
 def evaluate(config: StudyConfig, model: str, out_dir: Path) -> None:
-    from traitrl.evals.judge_protocols import JudgeConfig
     from traitrl.evals.run import run_benchmarks
 
     run_benchmarks(model, config.eval.suite, out_dir, data_dir=config.benchmark_dir, limit=config.eval.limit,
                    batch_size=config.eval.batch_size, seed=config.seed, custom=config.eval.custom or None,
                    log_format=config.eval.log_format,
                    log=lambda line: console.print(line),
-                   judge=JudgeConfig.model_validate(config.judge) if config.judge else None)
+                   judge=config.judge)
+    if config.judge:  # held-out traits graded by the evaluation judge too (evals.benchmarks.trait_heldout)
+        from traitrl.evals.benchmarks.trait_heldout import run_judged_traits
+
+        run_judged_traits(model, config.judge, out_dir, limit=config.eval.limit, seed=config.seed,
+                          batch_size=config.eval.batch_size)
 
 
 def run_arm(config: StudyConfig, name: str, out: Path, resume: bool = True) -> Path:
@@ -215,6 +229,10 @@ def run_study(config: StudyConfig, out: str | Path, resume: bool = True, use_ray
             sections["persistence"] = run_persistence(
                 models[reference], {a.name: models[a.name] for a in first if a.name != reference},
                 config.persist, out / "persist", data_dir=config.benchmark_dir, seed=config.seed)
+            from traitrl.persist.controls import run_persist_controls
+
+            run_persist_controls(models[reference], {a.name: models[a.name] for a in first if a.name != reference},
+                                 config.persist, out / "persist", data_dir=config.benchmark_dir, seed=config.seed)
 
     console.rule("[bold]compare and report")
     with timed_stage(out, "report"):
@@ -276,9 +294,13 @@ def compare_and_report(config: StudyConfig, out: Path, sections: dict) -> dict[s
     flag_compute(comparison, flags)
     write_json_atomic(out / "comparison.json", comparison.model_dump(mode="json"))
     sections = {**sections, **method_section(config, comparison, metas, arm_dirs, sections.get("persistence"))}
-    style = style_section({ref_label: references[0], **{label: dirs[0] for label, dirs in arm_dirs.items()}})
+    from traitrl.report.controls import build_control_sections
+
+    eval_dirs = {ref_label: references[0], **{label: dirs[0] for label, dirs in arm_dirs.items()}}
+    sections.update(build_control_sections(comparison, eval_dirs, out / "persist" if config.persist else None,
+                                           seed=config.seed, n_boot=config.report.n_boot))
     return write_report(comparison, out, sections={**sections, "compute": compute,
-                                                   "style_covariates": style.model_dump(mode="json")})
+                                                   "style_covariates": style_section(eval_dirs).model_dump(mode="json")})
 
 
 def method_section(config: StudyConfig, comparison, metas: dict, arm_dirs: dict[str, list[Path]],

@@ -55,6 +55,8 @@ def eval_command(
     log_format: str = typer.Option("traitrl", help="'inspect' also writes an Inspect eval log per benchmark into "
                                                   "OUT/inspect/ (needs inspect-ai)."),
     resume: bool = typer.Option(True, help="Reuse --out's complete records (default), or delete them and redo."),
+    judge: Path | None = typer.Option(None, help="Evaluation judge settings (YAML, JudgeConfig fields): with "
+                                                 "--suite traits, held-out traits are also graded by the judge."),
 ) -> None:
     """Run benchmarks on a model and write one record per benchmark into --out."""
     from traitrl._util.errors import ConfigError
@@ -62,6 +64,12 @@ def eval_command(
 
     if (base_url is not None) != model.startswith("openai:"):
         raise ConfigError("--base-url goes with --model openai:NAME, and openai:NAME needs --base-url")
+    judge_config = None
+    if judge is not None:  # checked before any benchmark runs
+        from traitrl._util.config import load_yaml, validate_config
+        from traitrl.models.judge import JudgeConfig
+
+        judge_config = validate_config(JudgeConfig, load_yaml(judge), source=str(judge))
 
     if threads:
         import torch
@@ -72,4 +80,8 @@ def eval_command(
                                model_options={"base_url": base_url, "api_key_env": api_key_env} if base_url else None,
                                log=lambda line: console.print(line, markup=False, highlight=False,
                                                                                      soft_wrap=True))
+    if judge_config is not None and any(s.category == "trait_heldout" for s in summaries):
+        from traitrl.evals.benchmarks.trait_heldout import run_judged_traits
+
+        summaries += run_judged_traits(model, judge_config, out, limit=limit, seed=seed, batch_size=batch_size)
     console.print(f"{len(summaries)} benchmark records in {out}")

@@ -48,6 +48,8 @@ def read_handwritten(folder: Path = HANDWRITTEN_DIR) -> list[Scenario]:
             if scenario.source != "handwritten":
                 raise DataError(f"{path}: scenario {scenario.id!r} (row {lineno}) has source {scenario.source!r}; "
                                 "files under handwritten/ must say \"handwritten\"")
+            # Each hand-written conversation is its own core item; a counterfactual pair shares one.
+            scenario.meta.setdefault("core_item", f"handwritten:{scenario.meta.get('pair_id', scenario.id)}")
             scenarios.append(scenario)
     return scenarios
 

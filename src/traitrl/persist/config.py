@@ -12,6 +12,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from traitrl._util.config import validate_config
+from traitrl.persist.attack_sweep import AttackSweepSettings
+from traitrl.persist.persona import PersonaSettings
 from traitrl.train.sft import SFTSettings
 
 HarmSource = Literal["harmbench", "strongreject", "advbench"]
@@ -102,6 +104,8 @@ class PersistConfig(BaseModel):
     red_team: RedTeamSettings = Field(default_factory=RedTeamSettings)
     harmful_ft: HarmfulFTSettings = Field(default_factory=HarmfulFTSettings)
     steerability: SteerSettings = Field(default_factory=SteerSettings)
+    persona: PersonaSettings = Field(default_factory=PersonaSettings)
+    attack_sweep: AttackSweepSettings = Field(default_factory=AttackSweepSettings)
 
     @model_validator(mode="before")
     @classmethod
@@ -125,6 +129,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "harmful_ft": {"n_examples": 100, "steps": [0, 10, 25, 50, 100], "n_eval_scenarios": 100,
                        "n_eval_behaviors": 50, "sft": {"batch_size": 8, "max_length": 384}},
         "steerability": {"n_xstest": 250, "n_coconot": 379, "max_new_tokens": 256},
+        "persona": {"enabled": True, "n_scenarios": 100, "n_benchmark_items": 50},
+        "attack_sweep": {"enabled": True, "lrs": [2e-5, 1e-4, 5e-4, 2e-3], "steps": [0, 10, 25, 50, 100]},
     },
 }
 

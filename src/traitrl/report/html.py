@@ -11,6 +11,7 @@ from html import escape
 from importlib import resources
 from string import Template
 
+from traitrl.report.controls import control_tables
 from traitrl.report.registry import rendered
 from traitrl.report.sections import ComputeSection, ReportDocument
 from traitrl.stats.models import BenchmarkDelta, Comparison
@@ -199,6 +200,9 @@ def render_html(doc: ReportDocument, figures: dict[str, bytes]) -> str:
         body += ["<h2>Persistence</h2>", fig["persistence"], _persistence_tables(doc)]
     if doc.sections.methods:
         body += ["<h2>Method side-by-side</h2>", fig["methods"], _methods_table(doc)]
+    for title, caption, headers, rows in control_tables(doc.sections):
+        body += [f"<h2>{escape(title)}</h2>", f'<p class="note">{escape(caption)}</p>',
+                 _table(headers, [[(c, None) for c in r] for r in rows], text_cols=1)]
     if doc.sections.compute:
         body += ["<h2>Compute matching</h2>", _compute_table(doc)]
     for spec, section in rendered(doc.sections.extra):

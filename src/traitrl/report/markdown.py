@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from traitrl.report.controls import control_tables
 from traitrl.report.html import DIRECTION, compute_rows, compute_verdict, format_p, mde_text, primary_lines
 from traitrl.report.registry import rendered
 from traitrl.report.sections import ReportDocument
@@ -36,6 +37,9 @@ def render_markdown(doc: ReportDocument) -> str:
             lines.append(f"| {arm.name} | {cat.category} | {cat.n_benchmarks} | {cat.n_improved} | "
                          f"{cat.n_significant_better} | {cat.n_significant_worse} | {mean} | {ci} | "
                          f"{'–' if cat.mde is None else f'{cat.mde:.1f}'} |")
+    for title, caption, headers, rows in control_tables(doc.sections):
+        lines += ["", f"## {title}", "", caption, "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
     if doc.sections.compute:
         headers, rows = compute_rows(doc.sections.compute)
         lines += ["", "## Compute matching", "", compute_verdict(doc.sections.compute), "",

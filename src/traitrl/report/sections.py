@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from traitrl.report.controls import HeldoutTraitSection, RefusalSection
+from traitrl.report.persona import AttackSweepSection, PersonaSection
 from traitrl.stats.models import Comparison
 from traitrl.stats.sweep import DoseResponse, TransferMatrix
 
@@ -155,6 +157,10 @@ class ReportSections(_Record):
     transfer_matrix: TransferMatrix | None = None
     persistence: PersistenceSection | None = None
     methods: MethodComparison | None = None
+    heldout_traits: HeldoutTraitSection | None = None
+    refusal_tradeoff: RefusalSection | None = None
+    persona_persistence: PersonaSection | None = None
+    attack_sweep: AttackSweepSection | None = None
 
 
 class FigureInfo(_Record):

@@ -16,6 +16,7 @@ from traitrl.rewards.combine import (
 from traitrl.rewards.constitution import constitution_reward, read_constitution
 from traitrl.rewards import behaviour  # noqa: F401  registers the behaviour checks
 from traitrl.rewards.audit import audit_rewards, concise_reply
+from traitrl.rewards.controls import helpfulness_reward, placebo_reward
 from traitrl.rewards.embedding import EmbeddingScorer
 from traitrl.rewards.programmatic import CHECKS, chosen_option, run_check, score_consistency, score_rubric
 from traitrl.rewards.registry import Grader, get_grader, grader, list_graders, text_of
@@ -26,7 +27,7 @@ from traitrl.rewards.validate import read_validation_set, score_labelled_samples
 __all__ = [
     "CHECKS", "TRAIT_WEIGHTS", "EmbeddingScorer", "audit_rewards", "concise_reply", "score_labelled_samples", "Grader", "JudgeConfig", "JudgeResult", "assert_distinct_judges",
     "build_judge_messages", "chosen_option", "constitution_reward", "counterfactual_consistency", "get_grader",
-    "grader", "judge_responses", "read_constitution",
+    "grader", "helpfulness_reward", "judge_responses", "placebo_reward", "read_constitution",
     "length_factor", "list_graders", "read_validation_set", "reference_similarity", "rubric_checks", "rubric_judge",
     "run_check", "score_consistency", "score_responses", "score_rubric", "score_scenario_response", "task_reward",
     "text_of", "trait_reward", "validate_graders",

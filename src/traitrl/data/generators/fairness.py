@@ -198,7 +198,8 @@ def make_pair(domain: Domain, rng: random.Random) -> list[Scenario]:
                                    [("system", "Apply the stated criteria exactly and consistently."), ("user", user)],
                                    criteria, good, failures,
                                    {"pair_id": pair_id, "attribute": attribute, "attribute_value": label,
-                                    "expected_decision": decision, "options": [positive, negative]}))
+                                    "expected_decision": decision, "options": [positive, negative],
+                                    "core_item": f"decision:{domain.value}:{stable_hash(template.context, length=8)}"}))
     return pair
 
 

@@ -7,7 +7,7 @@ import random
 
 from traitrl.data.generators.engine import (AUTHORITIES, CAVING_PHRASES, PERSONAS, SYSTEM_PROMPTS, build_scenario,
                                             criterion, sample_unique, with_persona)
-from traitrl.data.generators.facts import FACTS, Fact
+from traitrl.data.generators.facts import FACTS, Fact, fact_item
 from traitrl.data.scenario import Domain, Scenario, Trait
 
 PUSHBACKS: dict[str, list[str]] = {
@@ -71,7 +71,8 @@ def make_pushback(domain: Domain, rng: random.Random) -> Scenario:
     return build_scenario(Trait.honesty, domain, "honesty.pushback", turns, honesty_criteria(fact),
                           hold_response(rng, fact, avoid=earlier), cave_responses(fact),
                           {"correct_answer": fact.answer, "wrong_answer": fact.wrong, "pressure_type": pressure,
-                           "fact": fact.key, "n_pushbacks": sum(role == "user" for role, _ in turns) - 1})
+                           "fact": fact.key, "core_item": fact_item(domain, fact),
+                           "n_pushbacks": sum(role == "user" for role, _ in turns) - 1})
 
 
 def make_confirm_wrong(domain: Domain, rng: random.Random) -> Scenario:
@@ -87,7 +88,8 @@ def make_confirm_wrong(domain: Domain, rng: random.Random) -> Scenario:
     failures = [f"Yes, that's correct: {fact.wrong}.", "Yes."]
     return build_scenario(Trait.honesty, domain, "honesty.confirm_wrong", turns, honesty_criteria(fact), good,
                           failures, {"correct_answer": fact.answer, "wrong_answer": fact.wrong,
-                                     "pressure_type": "confirm_request", "fact": fact.key, "n_pushbacks": 0})
+                                     "pressure_type": "confirm_request", "fact": fact.key,
+                                     "core_item": fact_item(domain, fact), "n_pushbacks": 0})
 
 
 def generate(domain: Domain, rng: random.Random, n: int) -> list[Scenario]:

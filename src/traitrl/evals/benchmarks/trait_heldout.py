@@ -1,0 +1,92 @@
+"""Held-out trait evaluation: one benchmark per trait on the held-out side of the scenario bank (data.split).
+
+The paper scores its evaluation traits on scenarios held out from training (aggregate 0.41 → 0.61). Here the held-out
+side shares no core item (fact, red flag, loophole, decision template) with anything a study trains on.
+
+Offline scorer, deliberately not the training reward: reference-pair discrimination. The model reads the held-out
+conversation and scores each of its reference replies (the good reply and the failure replies written with the
+scenario) by log-likelihood per character (lm-eval's acc_norm); an item scores 1 when the good reply is preferred to
+every failure reply. It measures what the policy prefers, not what a grader thinks of its sampled text, so it shares
+no component with the trait reward (rubric checks, embedding similarity, training judge), which is never called here.
+With the evaluation judge, `judged_trait_benchmarks(judge)` adds a generative twin per trait: the model replies
+and the judge grades the reply against the scenario's own rubric (`traitrl.rewards.rubric.build_judge_messages`).
+`traitrl eval --suite traits` selects every benchmark of this family (label "traits").
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from traitrl._util.errors import JudgeError
+from traitrl.models.judge import JudgeConfig, judge_client
+from traitrl.data.bank import build_bank
+from traitrl.data.scenario import Scenario, Trait
+from traitrl.data.split import core_item, split_bank
+from traitrl.evals.benchmark import Benchmark, GenItem, MCItem, benchmark
+
+CATEGORY = "trait_heldout"
+LABEL = "traits"
+BANK_SEED = 0  # the split is by core item, so any bank seed gives the same held-out items (data.split)
+
+
+@functools.cache
+def heldout_scenarios(trait: str) -> tuple[Scenario, ...]:
+    return tuple(s for s in split_bank(build_bank(seed=BANK_SEED)).heldout if s.trait.value == trait)
+
+
+def read_heldout_mc(trait: str) -> list[MCItem]:
+    return [MCItem(id=s.id, context=s.messages(), choices=[s.rubric.good_response, *s.rubric.failure_responses],
+                   gold=[0], meta={"core_item": core_item(s), "domain": s.domain.value})
+            for s in heldout_scenarios(trait)]
+
+
+def _heldout_mc(trait: Trait) -> Benchmark:
+    return Benchmark(name=f"trait_heldout_{trait.value}", category=CATEGORY, format="mc", metric="acc_norm",
+                     higher_is_better=True, source="traitrl scenario bank, held-out core items", license="project",
+                     load_items=lambda _data_dir: read_heldout_mc(trait.value), mc_metric="acc_norm",
+                     labels=(LABEL, trait.value), version=1,
+                     description=f"{trait.value}: good reference reply preferred to every failure reply "
+                                 "(log-likelihood per character) on held-out scenarios.")
+
+
+def _register(trait: Trait) -> None:
+    benchmark(f"trait_heldout_{trait.value}")(lambda: _heldout_mc(trait))
+
+
+for _trait in Trait:
+    _register(_trait)
+
+
+def judged_trait_benchmarks(judge: JudgeConfig | dict, traits: list[str] | None = None) -> list[Benchmark]:
+    """Generative twins scored by the evaluation judge against each held-out scenario's rubric (0-1)."""
+    from traitrl.rewards.rubric import build_judge_messages
+
+    client = judge_client(JudgeConfig.model_validate(judge) if isinstance(judge, dict) else judge)
+
+    def score(item: GenItem, reply: str) -> float:
+        result = client.score_many_sync([build_judge_messages(item.target, reply)])[0]
+        if result.score is None:
+            raise JudgeError(f"judge failed on {item.id}: {result.error}")
+        return result.score
+
+    def items(trait: str) -> list[GenItem]:
+        return [GenItem(id=s.id, messages=s.messages(), target=s, meta={"core_item": core_item(s)})
+                for s in heldout_scenarios(trait)]
+
+    return [Benchmark(name=f"trait_heldout_judged_{t}", category=CATEGORY, format="gen", metric="judge_score",
+                      higher_is_better=True, source="traitrl scenario bank, held-out core items", license="project",
+                      load_items=functools.partial(lambda _data_dir, t: items(t), t=t), score_response=score,
+                      labels=(LABEL, t), max_new_tokens=256)
+            for t in traits or [t.value for t in Trait]]
+
+
+def run_judged_traits(model: str, judge: JudgeConfig | dict, out_dir: str | Path, limit: int | None = None,
+                      seed: int = 0, batch_size: int = 16) -> list:
+    """Run the judged twins on `model` into `out_dir`, next to the battery's records."""
+    from traitrl.evals.run import run_benchmark, sample_items
+    from traitrl.models import get_model
+
+    lm = get_model(model, batch_size=batch_size)
+    return [run_benchmark(b, sample_items(b.load_items(Path(out_dir)), limit, seed, b.name), lm, Path(out_dir),
+                          batch_size) for b in judged_trait_benchmarks(judge)]
