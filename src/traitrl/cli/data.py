@@ -10,9 +10,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from traitrl._util.judge import JudgeConfig
 from traitrl.data import bank
 from traitrl.data.contamination import check_contamination
-from traitrl.data.scenario import Scenario
+from traitrl.data.generate import generate_cell
+from traitrl.data.scenario import Domain, Scenario, Trait
 from traitrl.evals.data_dir import benchmark_dir
 
 app = typer.Typer(no_args_is_help=True)
@@ -60,6 +62,36 @@ def stats(path: Path = typer.Argument(None, help=BANK_HELP), seed: int = 0,
     (console if console.is_terminal else Console(width=110)).print(table)
     console.print(f"sources: {counts['by_source']}; multi-turn: {counts['multi_turn']}; "
                   f"smallest cell: {counts['min_cell']}; empty cells: {counts['empty_cells'] or 'none'}")
+
+
+@app.command("generate")
+def generate(trait: str = typer.Option(..., help="Trait to write core items for."),
+             domain: str = typer.Option(..., help="Domain to write core items for."),
+             n: int = typer.Option(..., "--n", help="Core items wanted in the output (rows already there count)."),
+             generator: str = typer.Option(..., help="OpenAI-compatible API root, e.g. http://localhost:8000/v1."),
+             model: str = typer.Option("default", help="Model name sent in each request."),
+             hard_case: str = typer.Option(None, help="One hard-case kind; default cycles through all four."),
+             out: Path = typer.Option(Path("runs/data/generated.jsonl"), help="JSONL to append to (resumable)."),
+             cache_dir: Path = typer.Option(Path("runs/data/generate_cache"), help="Reply cache folder."),
+             api_key_env: str = typer.Option(None, help="Env var holding the API key (default: send none)."),
+             temperature: float = typer.Option(0.9, help="Sampling temperature."),
+             data_dir: Path = typer.Option(None, help="Benchmark folder for the contamination check "
+                                                      "(default: $TRAITRL_BENCHMARK_DIR, else ../shared/benchmarks)."),
+             seed: int = typer.Option(0, help="Seed of the bank to dedupe against.")) -> None:
+    """Ask a generator model for new core items in one trait × domain cell; validated, deduped, appended to OUT."""
+    config = JudgeConfig(base_url=generator, model=model, api_key_env=api_key_env, temperature=temperature,
+                         max_tokens=1024, cache_dir=cache_dir)
+    bank.check_names([trait], Trait, "trait")
+    bank.check_names([domain], Domain, "domain")
+    report = generate_cell(Trait(trait), Domain(domain), n, config, out, bank.build_bank(seed), hard_case,
+                           data_dir=benchmark_dir(data_dir))
+    console.print(f"{report['written']} new core items ({report['already']} already) → {out}; "
+                  f"{report['requests']} requests, {len(report['rejected'])} rejected, "
+                  f"{len(report['contamination_hits'])} contamination hits", highlight=False)
+    for reason in report["rejected"]:
+        console.print(f"  rejected: {reason}", highlight=False)
+    if report["contamination_hits"]:
+        raise typer.Exit(1)
 
 
 @app.command("show")
