@@ -15,14 +15,12 @@ import re
 from pathlib import Path
 
 import httpx
-from pydantic import ValidationError
-
 from traitrl._util.errors import DataError, JudgeError
 from traitrl._util.io import iter_jsonl, read_json, stable_hash, write_json_atomic
 from traitrl._util.judge import JudgeConfig, endpoint_client, post_chat, run_blocking, with_retries
 from traitrl.data.contamination import check_contamination
 from traitrl.data.dedupe import NearDupIndex, conversation_text
-from traitrl.data.generators.items import HARD_CASES, Item, TraitTable, render
+from traitrl.data.generators.items import HARD_CASES, Item, TraitTable, render, validate_item
 from traitrl.data.scenario import Domain, Scenario, Trait
 from traitrl.data.traits import DOMAINS, TRAITS
 
@@ -61,10 +59,7 @@ def parse_item(reply: str, domain: Domain, hard_case: str) -> Item:
     if not isinstance(obj, dict):
         raise DataError("reply JSON is not an object")
     obj.update(domain=domain.value, hard=hard_case)  # the cell is ours to choose, not the model's
-    try:
-        return Item.model_validate(obj)
-    except ValidationError as e:
-        raise DataError("; ".join(f"{'.'.join(map(str, x['loc'])) or 'item'}: {x['msg']}" for x in e.errors())) from None
+    return validate_item(obj, "generated item")
 
 
 async def _ask(http: httpx.AsyncClient, config: JudgeConfig, messages: list[dict]) -> str | None:

@@ -16,7 +16,6 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from traitrl._util.config import format_validation_error
 from traitrl._util.errors import DataError
 from traitrl.data.generators.engine import criterion
 from traitrl.data.scenario import Domain, Rubric, Scenario, Trait, Turn
@@ -102,17 +101,28 @@ def render(item: Item, table: TraitTable, generator: str = "items", source: str 
     return scenarios
 
 
-def read_table(path: Path) -> TraitTable:
+def validate_item(row: object, where: str) -> Item:
     try:
-        table = TraitTable.model_validate(yaml.load(path.read_text(), Loader=yaml.CSafeLoader))
+        return Item.model_validate(row)
     except ValidationError as e:
-        raise DataError(format_validation_error(e, str(path))) from None
-    seen: set[str] = set()
-    for item in table.items:
-        if item.key in seen:
-            raise DataError(f"{path}: item key {item.key!r} is used twice; keys must be unique within a trait")
-        seen.add(item.key)
-    return table
+        raise DataError("; ".join(f"{where}: {'.'.join(map(str, x['loc'])) or 'item'}: {x['msg']}"
+                                  for x in e.errors())) from None
+
+
+def read_table(path: Path) -> TraitTable:
+    """Validate a table item by item, so an error names the file and the item's key."""
+    raw = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
+    items, seen = [], set()
+    for i, row in enumerate(raw.get("items") or [] if isinstance(raw, dict) else []):
+        where = f"{path}: item {row.get('key', i) if isinstance(row, dict) else i}"
+        items.append(validate_item(row, where))
+        if items[-1].key in seen:
+            raise DataError(f"{where}: key {items[-1].key!r} is used twice; keys must be unique within a trait")
+        seen.add(items[-1].key)
+    try:
+        return TraitTable.model_validate({**raw, "items": items})
+    except (ValidationError, TypeError) as e:
+        raise DataError(f"{path}: not a valid core item table: {e}") from None
 
 
 @cache
@@ -125,4 +135,5 @@ def generate_items(folder: Path = ITEMS_DIR) -> list[Scenario]:
     return [s for table in read_tables(folder) for item in table.items for s in render(item, table)]
 
 
-__all__ = ["HARD_CASES", "ITEMS_DIR", "Item", "TraitTable", "contains_any", "generate_items", "read_table", "render"]
+__all__ = ["HARD_CASES", "ITEMS_DIR", "Item", "TraitTable", "contains_any", "generate_items", "read_table", "render",
+           "validate_item"]
