@@ -72,6 +72,13 @@ class TraitTable(BaseModel):
     vice_phrases: list[str] = Field(default_factory=list, description="Trait-wide penalised phrases, if any.")
     items: list[Item]
 
+    @model_validator(mode="after")
+    def _good_replies_avoid_the_vice(self) -> TraitTable:
+        for item in self.items:
+            if contains_any(item.good, self.vice_phrases):
+                raise ValueError(f"item {item.key}: good reply uses a trait-wide penalised phrase {self.vice_phrases}")
+        return self
+
 
 def contains_any(text: str, phrases: list[str]) -> bool:
     """Whole-word, case-insensitive phrase match, as the programmatic checks match."""
