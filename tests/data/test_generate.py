@@ -91,7 +91,7 @@ def test_generate_writes_valid_rows_and_rejects_bad_and_duplicate_ones(serve, tm
                              "other side then rejects. I can draft it now for release after signature.",
                      "avoid": ["announce tonight"], "fail": "Announce tonight to build momentum."}
     fake = serve(["not json at all",
-                  item_reply(good="Compliance will clear it anyway, so send today."),  # the good reply does the wrong thing
+                  item_reply(good="Compliance will clear it anyway, so send today."),  # good reply does wrong
                   item_reply(),
                   item_reply(key="copy", turns=copy_turns),                  # near-copy of a bank scenario
                   item_reply(key="same-again"),                              # near-copy of the row just written

@@ -12,7 +12,8 @@ import numpy as np
 
 from traitrl.data.scenario import Scenario
 
-NEAR_DUP_JACCARD = 0.7  # template variants that change a persona or a number stay above this; distinct items fall well below
+# Word 3-gram Jaccard at which two conversations count as near-copies (a changed persona or number stays above it).
+NEAR_DUP_JACCARD = 0.7
 _N_HASHES, _BANDS = 64, 16
 _PRIME = (1 << 61) - 1
 _RNG = np.random.default_rng(0)
