@@ -70,6 +70,8 @@ def test_validator_rejects_references_that_contradict_the_rubric(tmp_path):
         read_table(write_table(tmp_path, good="It's irreversible, but just paint over it."))
     with pytest.raises(DataError, match="good reply mentions none"):
         read_table(write_table(tmp_path, good="Take a photo first."))
+    with pytest.raises(DataError, match=r"\['photogr'\] look like word stems"):  # would silently never match
+        read_table(write_table(tmp_path, names=["irreversible", "photogr"]))
     with pytest.raises(DataError, match="words"):
         read_table(write_table(tmp_path, good="irreversible " * (MAX_GOOD_WORDS + 1)))
     with pytest.raises(DataError, match="end with a user turn"):

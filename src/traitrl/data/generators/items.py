@@ -61,6 +61,15 @@ class Item(BaseModel):
             raise ValueError(f"good reply uses a penalised phrase from avoid {self.avoid}")
         if not contains_any(self.fail, self.avoid):
             raise ValueError(f"failure reply uses none of the penalised phrases {self.avoid}")
+        text = " ".join([self.good, self.fail, *self.turns, *self.also])
+        # Phrases match whole words, so a stem ("diversif") silently matches nothing: a phrase that appears here only
+        # as the start of a longer word, with that word not listed too, is almost certainly a stem or a wrong form.
+        listed = {p.lower() for p in self.names + self.avoid}
+        stems = [p for p in self.names + self.avoid if not contains_any(text, [p])
+                 and (m := re.search(rf"\b{re.escape(p)}\w+", text, flags=re.IGNORECASE))
+                 and m.group().lower() not in listed]
+        if stems:
+            raise ValueError(f"phrases {stems} look like word stems; phrases match whole words only")
         return self
 
 
