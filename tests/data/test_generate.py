@@ -142,3 +142,23 @@ def test_parse_item_forces_the_cell_and_rejects_a_failure_that_does_no_wrong(ser
 def test_conversation_text_skips_the_system_prompt():
     s = next(s for s in generate_items() if s.turns[0].role == "system")
     assert s.turns[0].content not in conversation_text(s)
+
+
+def test_cli_generate_writes_rows_and_checks_contamination(serve, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from traitrl.cli.data import app
+
+    monkeypatch.setattr("traitrl.cli.data.bank.build_bank", lambda seed: [])  # dedupe against an empty bank: fast
+    fake = serve([item_reply()])
+    data_dir = tmp_path / "bench"
+    data_dir.mkdir()
+    (data_dir / "clean.txt").write_text("nothing in common here\n")
+    out = tmp_path / "gen.jsonl"
+    args = ["generate", "--trait", "bounded_initiative", "--domain", "games", "--n", "1", "--generator", fake.url,
+            "--out", str(out), "--cache-dir", str(tmp_path / "cache"), "--data-dir", str(data_dir)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "1 new core items" in result.output and len(read_bank(out)) == 1
+    bad = CliRunner().invoke(app, [*args[:2], "bounded_intiative", *args[3:]])
+    assert bad.exit_code != 0 and "Did you mean 'bounded_initiative'" in str(bad.exception)
