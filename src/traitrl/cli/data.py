@@ -48,7 +48,7 @@ def build(out: Path = typer.Option(bank.DEFAULT_BANK_PATH, help="Where to write 
 @app.command("stats")
 def stats(path: Path = typer.Argument(None, help=BANK_HELP), seed: int = 0,
           as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON.")) -> None:
-    """Counts per trait × domain, with totals and sources."""
+    """Counts per trait × domain, with totals and sources; --json adds core items per cell and turn counts."""
     counts = bank.bank_stats(load_or_build(path, seed))
     if as_json:
         print(json.dumps(counts, indent=2))
@@ -62,6 +62,8 @@ def stats(path: Path = typer.Argument(None, help=BANK_HELP), seed: int = 0,
     (console if console.is_terminal else Console(width=110)).print(table)
     console.print(f"sources: {counts['by_source']}; multi-turn: {counts['multi_turn']}; "
                   f"smallest cell: {counts['min_cell']}; empty cells: {counts['empty_cells'] or 'none'}")
+    console.print(f"distinct core items: fewest in a cell {counts['min_core_items_per_cell']}, cells under 30 "
+                  f"{counts['cells_under_30_core_items']}; near-duplicate rate {counts['near_duplicate_rate']}")
 
 
 @app.command("generate")
