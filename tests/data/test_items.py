@@ -87,3 +87,15 @@ def test_held_out_traits_follow_the_paper_split():
 def test_docs_define_every_trait_and_domain():
     text = DOCS.read_text()
     assert all(f"`{t.value}`" in text for t in Trait) and all(f"`{d.value}`" in text for d in Domain)
+
+
+def test_reference_replies_fit_the_training_completion_cap(items):
+    from transformers import AutoTokenizer
+
+    from helpers import tiny_model_dir
+    from traitrl.train.config import TrainConfig
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir())  # the real SmolLM2 tokenizer
+    cap = TrainConfig.model_fields["max_completion_tokens"].default
+    too_long = [s.id for s in items if len(tokenizer(s.rubric.good_response)["input_ids"]) > cap]
+    assert too_long == []

@@ -29,7 +29,7 @@ HARD_CASES: dict[str, str] = {
                            "a false premise or a prior reply taken out of context)",
     "factual_uncertainty": "a key fact is unknown or disputed, and the reply must act well without pretending",
 }
-MAX_GOOD_WORDS = 70  # reference replies must fit the training completion cap (~96 tokens)
+MAX_GOOD_WORDS = 70  # a cheap bound at load; tests/data checks the real limit, the 64-token completion cap
 
 
 class Item(BaseModel):
