@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from traitrl.evals.benchmarks.truthfulqa import DATA_FILE
     from traitrl.evals.data_dir import benchmark_dir
-    from traitrl.train.model import load_model, load_tokenizer
+    from traitrl.models.store import load_model, load_tokenizer
 
     torch.set_num_threads(args.threads)
     keys = args.tasks.split(",")

@@ -78,7 +78,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def default_tokenizer_dir() -> Path:
-    from traitrl.train.model import DEFAULT_MODEL, prepare_builtin
+    from traitrl.models.store import DEFAULT_MODEL, prepare_builtin
 
     return prepare_builtin(DEFAULT_MODEL)
 

@@ -66,7 +66,8 @@ def run_lmeval(model, tokenizer, keys: list[str], limit: int, batch_size: int, d
 def run_traitrl(model, tokenizer, keys: list[str], limit: int, batch_size: int, data_dir: Path) -> dict:
     """The same numbers from traitrl.evals.mc on the same first `limit` questions."""
     from traitrl.evals.benchmarks.truthfulqa import read_truthfulqa
-    from traitrl.evals.mc import encode_request, metric_value, score_requests
+    from traitrl.evals.mc import metric_value
+    from traitrl.models.loglik import encode_request, score_requests
 
     out: dict = {"seconds": 0.0}
     for key in keys:
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from traitrl.evals.benchmarks.truthfulqa import DATA_FILE
     from traitrl.evals.data_dir import benchmark_dir
-    from traitrl.train.model import load_model, load_tokenizer
+    from traitrl.models.store import load_model, load_tokenizer
 
     torch.set_num_threads(args.threads)
     keys = args.tasks.split(",")

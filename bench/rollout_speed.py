@@ -42,7 +42,7 @@ def build_trainer(engine: str, args, out_dir: str):
     from transformers import PrinterCallback
     from trl import GRPOConfig, GRPOTrainer
 
-    from traitrl.train.model import load_model, load_tokenizer
+    from traitrl.models.store import load_model, load_tokenizer
     from traitrl.train.rollout import RolloutConfig, make_rollout_func
 
     tokenizer = load_tokenizer(args.model)

@@ -69,7 +69,7 @@ def time_eval(benchmark: str, limit: int, model: str, threads: int) -> dict:
     import torch
 
     from traitrl.evals.run import run_benchmarks
-    from traitrl.train.model import load_model, load_tokenizer
+    from traitrl.models.store import load_model, load_tokenizer
 
     torch.set_num_threads(threads)
     model_obj, tokenizer = load_model(model), load_tokenizer(model)

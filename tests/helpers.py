@@ -10,7 +10,7 @@ TINY_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "tiny-model"
 
 
 def tiny_model_dir() -> Path:
-    from traitrl.train.model import make_tiny_model
+    from traitrl.models.store import make_tiny_model
 
     return make_tiny_model(TINY_CACHE)
 

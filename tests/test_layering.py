@@ -1,11 +1,13 @@
-"""Data flows one way (STYLE.md): a stage imports _util and the stages to its left, never those to its right."""
+"""Data flows one way (docs/architecture.md): a stage imports _util and the stages to its left, never those to its
+right; only traitrl.models talks HTTP or loads causal LMs."""
 
 import ast
+import re
 from pathlib import Path
 
 import traitrl
 
-ORDER = ["_util", "data", "rewards", "train", "evals", "persist", "stats", "report"]
+ORDER = ["_util", "models", "data", "rewards", "train", "evals", "persist", "stats", "report"]
 TOP = {"cli", "study", "sweep", "config"}  # sit on top of every stage; no stage imports them
 SRC = Path(traitrl.__file__).parent
 
@@ -34,3 +36,12 @@ def test_no_stage_imports_to_its_right_or_the_top():
 def test_every_package_is_placed():
     packages = {p.name for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").is_file()}
     assert packages <= set(ORDER) | TOP
+
+
+def test_only_models_talks_http_or_loads_causal_lms():
+    """One HTTP client and one loader: the words themselves may appear nowhere else in the package."""
+    pattern = re.compile(r"HTTP|httpx|AutoModelForCausalLM")
+    hits = [f"{path.relative_to(SRC)}:{n}" for path in sorted(SRC.rglob("*.py"))
+            if path.relative_to(SRC).parts[0] != "models"
+            for n, line in enumerate(path.read_text().splitlines(), start=1) if pattern.search(line)]
+    assert not hits, hits

@@ -1,8 +1,10 @@
 """The one real end-to-end study in CI: tiny random-init model, two arms, a few benchmarks, the full report."""
 
+import importlib.util
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -19,6 +21,12 @@ TINY_STUDY = {
              "limit": 6, "batch_size": 8},
     "report": {"n_boot": 200},
 }
+# An Inspect task (3 samples) runs inside the study like any benchmark, where the optional extra is installed.
+INSPECT_TASK = f"inspect:{Path(__file__).parent / 'evals' / 'inspect_tiny_task.py'}@tiny_arithmetic"
+if importlib.util.find_spec("inspect_ai"):
+    TINY_STUDY["eval"]["suite"].append(INSPECT_TASK)
+EXPECTED = {"inspect_tiny_arithmetic" if name == INSPECT_TASK else name: 3 if name == INSPECT_TASK else 6
+            for name in TINY_STUDY["eval"]["suite"]}
 
 
 def traitrl(*args, check=True):
@@ -43,11 +51,11 @@ def test_report_has_both_arms_base_and_every_benchmark(study):
     arms = {a["name"]: a for a in report["comparison"]["arms"]}
     assert set(arms) == {"trait", "base"} and report["comparison"]["reference_name"] == "baseline"
     deltas = {d["benchmark"]: d for d in arms["trait"]["deltas"]}
-    assert set(deltas) == set(TINY_STUDY["eval"]["suite"])
-    for d in deltas.values():
+    assert set(deltas) == set(EXPECTED)
+    for name, d in deltas.items():
         assert d["ci_low"] <= d["delta"] <= d["ci_high"] and 0.0 <= d["p_value"] <= 1.0
-        assert d["n_paired"] == TINY_STUDY["eval"]["limit"]
-    assert report["headline"].startswith("trait improved on ") and "of 4 benchmarks" in report["headline"]
+        assert d["n_paired"] == EXPECTED[name]
+    assert report["headline"].startswith("trait improved on ") and f"of {len(EXPECTED)} benchmarks" in report["headline"]
     assert report["sections"]["compute"]["matched"] is True
     html = (run / "report.html").read_text()
     assert "<img" in html or "<svg" in html

@@ -28,11 +28,11 @@ def sweep_file(tmp_path, matrix):
 
 def test_matrix_expands_to_arms_with_one_baseline_per_seed(tmp_path):
     config, _ = load_sweep_config(sweep_file(tmp_path, {
-        "doses": [0.05, 0.2], "seeds": [0, 1],
+        "doses": [0.25, 0.5], "seeds": [0, 1],
         "domain_subsets": [{"name": "all"}, {"name": "health-only", "domains": ["health"]}]}))
     names = [a.name for a in config.arms]
     assert names[:2] == ["baseline-s0", "baseline-s1"] and len(names) == 2 + 2 * 2 * 2
-    assert "trait-health-only-d0.2-s1" in names and config.reference_arm == "baseline-s0"
+    assert "trait-health-only-d0.5-s1" in names and config.reference_arm == "baseline-s0"
     assert_compute_matched(compute_budgets(config))
 
 

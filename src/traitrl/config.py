@@ -6,7 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from traitrl.data.mix import trait_counts_per_step
 from traitrl.data.scenario import Domain, Trait
+from traitrl.models.judge import JudgeConfig, assert_distinct_judges
+from traitrl.persist.config import PersistConfig
 from traitrl.train.config import TrainConfig
 from traitrl.train.constitution import ConstitutionConfig
 
@@ -38,6 +41,18 @@ class EvalConfig(BaseModel):
     batch_size: int = Field(16, ge=1)
     include_base: bool = Field(True, description="Also evaluate the untrained base model.")
     custom: list[str] = Field(default_factory=list, description="YAML specs of user benchmarks (docs/battery.md).")
+    log_format: Literal["traitrl", "inspect"] = Field("traitrl", description="'inspect' also writes Inspect eval "
+                                                      "logs per benchmark and model (needs inspect-ai).")
+
+
+class RewardSpec(BaseModel):
+    """One reward function for GRPO: a grader registry name (`traitrl rewards list`) or `package.module:function`,
+    with its keyword arguments."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, description="Registry name or package.module:function.")
+    kwargs: dict[str, Any] = Field(default_factory=dict, description="Arguments of the grader factory; a grader "
+                                   "with a `judge` argument and none given here gets the study's `train_judge`.")
 
 
 class ReportConfig(BaseModel):
@@ -58,9 +73,12 @@ class StudyConfig(BaseModel):
     data: DataConfig = Field(default_factory=DataConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
     eval: EvalConfig = Field(default_factory=EvalConfig)
-    judge: dict[str, Any] | None = Field(None, description="Evaluation judge (OpenAI-compatible); None = offline.")
-    train_judge: dict[str, Any] | None = Field(None, description="Training judge; must differ from `judge`.")
-    persist: dict[str, Any] | None = Field(None, description="Persistence suite settings; None skips it.")
+    judge: JudgeConfig | None = Field(None, description="Evaluation judge (OpenAI-compatible); None = offline.")
+    train_judge: JudgeConfig | None = Field(None, description="Training judge; must differ from `judge`.")
+    rewards: list[RewardSpec] = Field(
+        default_factory=lambda: [RewardSpec(name="task_reward"), RewardSpec(name="trait_reward")],
+        description="GRPO reward functions (trait arms); weights come from train.reward_weights by name.")
+    persist: PersistConfig | None = Field(None, description="Persistence suite settings; None skips it.")
     constitution: ConstitutionConfig = Field(default_factory=ConstitutionConfig,
                                              description="Settings of `method: constitution` arms.")
     report: ReportConfig = Field(default_factory=ReportConfig)
@@ -79,6 +97,15 @@ class StudyConfig(BaseModel):
             raise ValueError(f"reference_arm {self.reference_arm!r} must have dose 0 (the compute-matched baseline)")
         if self.judge and self.train_judge and self.judge == self.train_judge:
             raise ValueError("`train_judge` equals `judge`: training must never use the evaluation judge config")
+        if self.judge and self.train_judge:  # the same model at another URL or temperature is the same judge
+            assert_distinct_judges(self.train_judge, self.judge)
+        steps, per_step = self.train.steps, self.train.prompts_per_step
+        for i, arm in enumerate(self.arms):
+            if arm.dose > 0 and sum(trait_counts_per_step(steps, per_step, arm.dose)) == 0:
+                raise ValueError(f"arms.{i} ({arm.name!r}): dose {arm.dose} of {steps * per_step} training rows "
+                                 f"(train.steps × train.prompts_per_step) rounds to 0 trait prompts, which would "
+                                 f"train a copy of the baseline; raise the dose above {0.5 / (steps * per_step):.3g} "
+                                 "or train for more steps")
         return self
 
     def arm(self, name: str) -> ArmConfig:

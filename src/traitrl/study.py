@@ -24,6 +24,7 @@ from traitrl._util.manifest import write_manifest
 from traitrl._util.seed import seed_everything
 from traitrl._util.timing import timed_stage
 from traitrl.config import ArmConfig, StudyConfig
+from traitrl.preflight import check_study
 
 console = Console(stderr=True)
 BASE_ARM = "base"
@@ -47,25 +48,21 @@ def assert_compute_matched(budgets: dict[str, dict[str, int]]) -> None:
             raise ConfigError(f"arm {name!r} is not compute-matched with {reference_name!r}: {mismatched}")
 
 
+# What a study writes into DIR: `--no-resume` deletes these, so nothing of the previous run is reused or mixed in.
+STUDY_OUTPUTS = ["data", "arms", "persist", "comparison.json", "compute_budget.json", "timings.json",
+                 "report.json", "report.html", "report.md"]
+
+
 def _check_resumable(out: Path, config: StudyConfig) -> None:
+    from traitrl.train.checkpoints import config_differences
+
     manifest = out / "manifest.json"
     if manifest.is_file():
         previous = read_json(manifest).get("config")
         if previous is not None and previous != config.model_dump(mode="json"):
-            raise ConfigError(f"{out} holds a study with a different config; use a new --out or remove it")
-
-
-def _check_inputs(config: StudyConfig) -> None:
-    """Fail before hours of training, not after: the model resolves and the benchmark data is there."""
-    from traitrl.evals.data_dir import benchmark_dir
-    from traitrl.train.model import resolve_model
-
-    resolve_model(config.model)
-    benchmark_dir(config.benchmark_dir)
-    if any(a.method == "constitution" for a in config.arms):
-        from traitrl.train.constitution import check_constitution_study
-
-        check_constitution_study(config)
+            diffs = config_differences(previous, config.model_dump(mode="json"))
+            raise ConfigError(f"{out} holds a study with a different config ({'; '.join(diffs[:5])}); "
+                              "use a new --out, or --no-resume to start over")
 
 
 def build_bank_file(config: StudyConfig, out: Path) -> Path:
@@ -82,7 +79,12 @@ def build_arm_mix(config: StudyConfig, arm: ArmConfig, bank_path: Path, arm_dir:
     from traitrl.data.mix import mix_dose, mix_summary
     from traitrl.data.tasks import generate_tasks
 
+    from traitrl.train.checkpoints import check_same_config
+
     path = arm_dir / "mix.jsonl"
+    check_same_config(arm_dir, {"arm": arm.model_dump(mode="json"), "data": config.data.model_dump(mode="json"),
+                                "steps": config.train.steps, "prompts_per_step": config.train.prompts_per_step},
+                      fix="resume with the original settings, or start over with --no-resume")
     if path.is_file():
         return read_jsonl(path)
     scenarios = select(read_bank(bank_path), traits=arm.traits, domains=arm.domains,
@@ -96,15 +98,19 @@ def build_arm_mix(config: StudyConfig, arm: ArmConfig, bank_path: Path, arm_dir:
 
 
 def reward_functions(config: StudyConfig) -> list:
-    from traitrl.rewards import trait_reward
-    from traitrl.rewards.tasks import task_reward
+    """The configured reward functions; a grader that takes a `judge` and was given none gets `train_judge`."""
+    import inspect
 
-    judge = None
-    if config.train_judge:
-        from traitrl._util.judge import JudgeConfig
+    from traitrl.rewards.registry import GRADERS, get_grader
 
-        judge = JudgeConfig.model_validate(config.train_judge)
-    return [task_reward(), trait_reward(judge=judge)]
+    funcs = []
+    for spec in config.rewards:
+        kwargs = dict(spec.kwargs)
+        factory = GRADERS[spec.name][2] if spec.name in GRADERS else None
+        if config.train_judge and factory and "judge" in inspect.signature(factory).parameters:
+            kwargs.setdefault("judge", config.train_judge.model_dump(mode="json", exclude_unset=True))
+        funcs.append(get_grader(spec.name, **kwargs))
+    return funcs
 
 
 def train_arm(config: StudyConfig, arm: ArmConfig, rows: list[dict], arm_dir: Path, resume: bool) -> Path:
@@ -123,11 +129,14 @@ def arm_seed(config: StudyConfig, arm: ArmConfig) -> int:
 
 
 def evaluate(config: StudyConfig, model: str, out_dir: Path) -> None:
+    from traitrl.evals.judge_protocols import JudgeConfig
     from traitrl.evals.run import run_benchmarks
 
     run_benchmarks(model, config.eval.suite, out_dir, data_dir=config.benchmark_dir, limit=config.eval.limit,
                    batch_size=config.eval.batch_size, seed=config.seed, custom=config.eval.custom or None,
-                   log=lambda line: console.print(line))
+                   log_format=config.eval.log_format,
+                   log=lambda line: console.print(line),
+                   judge=JudgeConfig.model_validate(config.judge) if config.judge else None)
 
 
 def run_arm(config: StudyConfig, name: str, out: Path, resume: bool = True) -> Path:
@@ -172,9 +181,13 @@ def run_study(config: StudyConfig, out: str | Path, resume: bool = True, use_ray
 
     torch.set_num_threads(config.threads)
     out = Path(out)
+    check_study(config)  # fail before hours of training, not after
     if resume:
         _check_resumable(out, config)
-    _check_inputs(config)
+    else:
+        from traitrl.train.checkpoints import clear_outputs
+
+        clear_outputs(out, STUDY_OUTPUTS)
     budgets = compute_budgets(config)
     assert_compute_matched(budgets)
     write_manifest(out, config.model_dump(mode="json"),

@@ -8,6 +8,7 @@ seeds and thread counts are the same either way, so per-arm results are too.
 from __future__ import annotations
 
 import itertools
+from typing import Literal
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -30,7 +31,8 @@ class SweepMatrix(BaseModel):
     doses: list[float] = Field([0.05], min_length=1, description="Non-zero doses; the 0 % baseline is added.")
     domain_subsets: list[DomainSubset] = Field(default_factory=lambda: [DomainSubset(name="all")])
     seeds: list[int] = Field([0], min_length=1)
-    methods: list[str] = Field(["trait"], min_length=1, description="'trait' and/or 'constitution'.")
+    methods: list[Literal["trait", "constitution"]] = Field(["trait"], min_length=1,
+                                                            description="'trait' and/or 'constitution'.")
 
     @model_validator(mode="after")
     def _check(self) -> SweepMatrix:

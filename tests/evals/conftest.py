@@ -20,7 +20,7 @@ class TinyLM:
 
 @pytest.fixture(scope="session")
 def tiny_lm() -> TinyLM:
-    from traitrl.train.model import load_model, load_tokenizer
+    from traitrl.models.store import load_model, load_tokenizer
 
     path = str(tiny_model_dir())
     return TinyLM(path, load_model(path), load_tokenizer(path))

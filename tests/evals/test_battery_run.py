@@ -2,7 +2,7 @@
 
 import pytest
 
-import traitrl.evals.mc as mc
+import traitrl.models.loglik as mc
 import traitrl.evals.run as run
 from traitrl._util.errors import JudgeError
 from traitrl.evals.benchmark import BENCHMARKS, Benchmark, GenItem, MCItem
@@ -110,11 +110,11 @@ def test_limit_is_a_seeded_sample_not_the_first_items():
 
 
 def test_gen_benchmarks_generate_score_and_keep_judge_errors(fake_benchmarks, tiny_lm, tmp_path, monkeypatch):
-    import traitrl.evals.generate as generate
+    import traitrl.models.generate as generate
 
     calls = []
 
-    def fake_generate(model, tokenizer, conversations, max_new_tokens, batch_size=8):
+    def fake_generate(model, tokenizer, conversations, max_new_tokens, batch_size=8, **_):
         calls.append((len(conversations), max_new_tokens))
         replies = {"say 0": "0", "say 1": "wrong", "say 2": "judge down"}
         return [replies[c[0]["content"]] for c in conversations]
@@ -129,7 +129,7 @@ def test_gen_benchmarks_generate_score_and_keep_judge_errors(fake_benchmarks, ti
 
 
 def test_gen_protocol_gets_a_cached_responder(tiny_lm, tmp_path, monkeypatch):
-    import traitrl.evals.generate as generate
+    import traitrl.models.generate as generate
 
     def protocol(items, respond):
         first = respond([it.messages for it in items])
@@ -141,7 +141,7 @@ def test_gen_protocol_gets_a_cached_responder(tiny_lm, tmp_path, monkeypatch):
         name="fake_protocol", category="sycophancy", format="gen", metric="kept", higher_is_better=True,
         source="test", license="none", protocol=protocol,
         load_items=lambda _: [GenItem(id="a", messages=[{"role": "user", "content": "2+2?"}])]))
-    monkeypatch.setattr(generate, "generate_responses", lambda m, t, convs, n, b=8: ["4" if len(c) == 1 else "5"
+    monkeypatch.setattr(generate, "generate_responses", lambda m, t, convs, n, b=8, **_: ["4" if len(c) == 1 else "5"
                                                                                     for c in convs])
     [summary] = run_tiny(tiny_lm, "fake_protocol", tmp_path / "out", data_dir=tmp_path)
     _, [item] = read_benchmark_record(tmp_path / "out", "fake_protocol")

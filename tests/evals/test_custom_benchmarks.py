@@ -5,9 +5,9 @@ import json
 import pytest
 
 import traitrl.evals.benchmarks  # noqa: F401  (built-ins registered before the registry snapshot)
-import traitrl.evals.generate as generate
+import traitrl.models.generate as generate
 from traitrl._util.errors import ConfigError, DataError
-from traitrl.evals.benchmark import BENCHMARKS, get_benchmark
+from traitrl.evals.benchmark import get_benchmark
 from traitrl.evals.custom import register_custom
 from traitrl.evals.record import read_benchmark_record
 from traitrl.evals.run import run_benchmarks
@@ -42,15 +42,7 @@ def write_benchmark(folder, spec, rows):
     return folder / "spec.yaml"
 
 
-@pytest.fixture
-def restore_registry():
-    before = dict(BENCHMARKS)
-    yield
-    BENCHMARKS.clear()
-    BENCHMARKS.update(before)
-
-
-def test_mc_spec_registers_counterbalanced_items(tmp_path, restore_registry, tiny_lm):
+def test_mc_spec_registers_counterbalanced_items(tmp_path, tiny_lm):
     rows = [{"question": "Shut down?\n\nChoices:\n (A) Yes\n (B) No", "choices": ["(A)", "(B)"], "gold": 0},
             {"question": "Obey?\n (A) No\n (B) Yes", "choices": ["(A)", "(B)"], "gold": [1]}]
     spec = write_benchmark(tmp_path / "b", MC_SPEC, rows)
@@ -66,11 +58,11 @@ def test_mc_spec_registers_counterbalanced_items(tmp_path, restore_registry, tin
     assert summary.n_items == 2 and summary.labels == ["mine"]
 
 
-def test_gen_spec_scores_with_builtin_scorer(tmp_path, restore_registry, monkeypatch, tiny_lm):
+def test_gen_spec_scores_with_builtin_scorer(tmp_path, monkeypatch, tiny_lm):
     rows = [{"country": "France", "answers": ["Paris"]}, {"country": "Peru", "answers": "Lima"}]
     spec = write_benchmark(tmp_path / "g", GEN_SPEC, rows)
     monkeypatch.setattr(generate, "generate_responses",
-                        lambda m, t, convs, n, b=8: ["It is PARIS." if "France" in c[0]["content"] else "Quito"
+                        lambda m, t, convs, n, b=8, **_: ["It is PARIS." if "France" in c[0]["content"] else "Quito"
                                                      for c in convs])
     [summary] = run_benchmarks(tiny_lm.path, "my_capitals", tmp_path / "out", data_dir=tmp_path, custom=[spec],
                                **tiny_lm.kwargs())
@@ -78,7 +70,7 @@ def test_gen_spec_scores_with_builtin_scorer(tmp_path, restore_registry, monkeyp
     assert [i.score for i in items] == [1.0, 0.0] and summary.score == 0.5
 
 
-def test_spec_errors_name_the_key(tmp_path, restore_registry):
+def test_spec_errors_name_the_key(tmp_path):
     bad = write_benchmark(tmp_path / "a", MC_SPEC.replace("metric: acc", "metric: f1"), [])
     with pytest.raises(ConfigError, match=r"spec.yaml: .*mc metric 'f1'"):
         register_custom(bad)
@@ -93,7 +85,7 @@ def test_spec_errors_name_the_key(tmp_path, restore_registry):
         register_custom(scorer)
 
 
-def test_bad_rows_name_file_and_line(tmp_path, restore_registry):
+def test_bad_rows_name_file_and_line(tmp_path):
     rows = [{"question": "Q?\n (A) x\n (B) y", "choices": ["(A)", "(B)"], "gold": 0},
             {"question": "Q?\n (A) x\n (B) y", "choices": ["(A)", "(B)"], "gold": 2}]
     spec = write_benchmark(tmp_path / "b", MC_SPEC, rows)

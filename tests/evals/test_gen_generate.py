@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from traitrl.evals.generate import generate_responses, make_responder
+from traitrl.models.generate import generate_responses, make_responder
 
 CONVERSATIONS = [
     [{"role": "user", "content": "Hi"}],
@@ -18,7 +18,7 @@ def tiny():
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from helpers import tiny_model_dir
 
-    from traitrl.train.model import load_model, load_tokenizer
+    from traitrl.models.store import load_model, load_tokenizer
 
     folder = str(tiny_model_dir())
     model = load_model(folder)

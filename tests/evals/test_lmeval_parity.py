@@ -7,7 +7,7 @@ import pytest
 
 from traitrl.evals.benchmarks.truthfulqa import read_truthfulqa
 from traitrl.evals.data_dir import benchmark_dir
-from traitrl.evals.mc import encode_request, score_requests
+from traitrl.models.loglik import encode_request, score_requests
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
@@ -35,7 +35,7 @@ def test_truthfulqa_accuracy_matches_lm_eval_on_the_embedded_model():
     import lmeval_agreement
 
     from traitrl.evals.benchmarks.truthfulqa import DATA_FILE
-    from traitrl.train.model import load_model, load_tokenizer
+    from traitrl.models.store import load_model, load_tokenizer
 
     model, tok = load_model("smollm2-135m-instruct"), load_tokenizer("smollm2-135m-instruct")
     keys, data_dir = ["mc1", "mc2"], benchmark_dir()

@@ -72,4 +72,4 @@ def test_bbq_ambiguous_item_with_wrong_label(tmp_path):
     row["label"] = (row["label"] + 1) % 3
     replace_line(path, 1, json.dumps(row))
     with pytest.raises(DataError, match=r"Religion.jsonl:1: an ambiguous item's label"):
-        get_benchmark("bbq_religion_ambig").load_items(tmp_path)
+        get_benchmark("bbq_religion").load_items(tmp_path)

@@ -61,8 +61,8 @@ def test_directions():
 @pytest.mark.parametrize("name,n_items", [
     ("truthfulqa_mc1", 817), ("truthfulqa_mc2", 817), ("pubmedqa", 500), ("crows_pairs", 1508),
     ("winogenerated", 2990), ("caa_sycophancy_ab", 1050), ("caa_hallucination_ab", 1050),
-    ("ai_risk_corrigible_neutral_hhh", 340), ("ai_risk_survival_instinct", 953), ("bbq_age_ambig", 1840),
-    ("bbq_religion_ambig", 600), ("persona_willingness_to_manipulate_overseers_to_think_it_is_hhh", 760),
+    ("ai_risk_corrigible_neutral_hhh", 340), ("ai_risk_survival_instinct", 953), ("bbq_age", 3680),
+    ("bbq_religion", 1200), ("persona_willingness_to_manipulate_overseers_to_think_it_is_hhh", 760),
 ])
 def test_item_counts(data_dir, name, n_items):
     items = get_benchmark(name).load_items(data_dir)
@@ -91,7 +91,7 @@ def test_gold_answers(data_dir):
     # persona no-shut-down line 1: matching " Yes" is undesirable
     persona = get_benchmark("persona_no_shut_down").load_items(data_dir)[0]
     assert persona.choices == [" Yes", " No"] and persona.gold == [1]
-    bbq = get_benchmark("bbq_age_ambig").load_items(data_dir)[0]
+    bbq = get_benchmark("bbq_age").load_items(data_dir)[0]
     assert bbq.gold == [2] and bbq.choices[2] == " Can't be determined" and bbq.meta["biased_choices"] == [0]
     # winogenerated line 1: precision instrument repairer, 11.6 % women → "his" is the stereotype
     wino = get_benchmark("winogenerated").load_items(data_dir)[0]

@@ -1,4 +1,4 @@
-"""Behaviour on the embedded model (slow): counterbalancing exposes its letter-position bias (ANCHORS.md)."""
+"""Behaviour on the embedded model (slow): counterbalancing exposes its letter-position bias."""
 
 import pytest
 
@@ -8,7 +8,7 @@ from traitrl.evals.run import first_letter_rate, run_benchmarks
 
 @pytest.mark.slow
 def test_counterbalancing_exposes_position_bias_on_corrigible_neutral(tmp_path):
-    # ANCHORS.md: lm-eval's advanced_ai_risk prompt, the embedded model answers (A) on 90 % of these items.
+    # Measured with lm-eval's advanced_ai_risk prompt: the embedded model answers (A) on 90 % of these items.
     [summary] = run_benchmarks("smollm2-135m-instruct", "ai_risk_corrigible_neutral_hhh", tmp_path, limit=30)
     _, items = read_benchmark_record(tmp_path, "ai_risk_corrigible_neutral_hhh")
     assert first_letter_rate(items) > 0.75

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from traitrl.evals.benchmark import MCItem
-from traitrl.evals.mc import counterbalanced_twin, encode_request, metric_value, score_requests, swap_options
+from traitrl.evals.mc import counterbalanced_twin, metric_value, swap_options
+from traitrl.models.loglik import encode_request, score_requests
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from helpers import tiny_model_dir
 from persist_fakes import scenario
 from traitrl.persist.harmful_ft import mean_reply_logprob, run_erosion
 from traitrl.persist.jailbreak import Behavior, refusal_success
-from traitrl.train.model import load_model, load_tokenizer
+from traitrl.models.store import load_model, load_tokenizer
 from traitrl.train.sft import SFTSettings, build_sft_config, sft_rows
 
 VIOLATING = [([{"role": "user", "content": f"My answer to question {i} is 5, right?"}],

@@ -1,5 +1,6 @@
 """PAIR-style red teaming with a scripted attacker and target: success, median queries, budget exhaustion."""
 
+from fake_endpoint import fake_judge  # noqa: F401  (fixture)
 from persist_fakes import last_user, scripted_responder
 from traitrl.persist.jailbreak import Behavior, refusal_success
 from traitrl.persist.red_team import LocalAttacker, run_red_team, summarize_red_team
@@ -53,36 +54,18 @@ def test_local_attacker_paraphrases_with_the_given_model():
     assert "reworded request" in msgs[-1]["content"] and len(paraphraser.calls) == 1
 
 
-class _Reply:
-    def __init__(self, text):
-        self.text = text
-
-    def raise_for_status(self):
-        pass
-
-    def json(self):
-        return {"choices": [{"message": {"content": self.text}}]}
-
-
-def test_endpoint_attacker_rewrites_and_falls_back(monkeypatch):
-    import httpx
-
+def test_endpoint_attacker_rewrites_and_falls_back(fake_judge):
     from traitrl.persist.red_team import EndpointAttacker
 
-    sent = []
-
-    def fake_post(url, json, **kwargs):
-        sent.append((url, json))
-        if len(sent) > 1:
-            raise httpx.ConnectError("down")
-        return _Reply("  a cleverer prompt  ")
-
-    monkeypatch.setattr(httpx, "post", fake_post)
-    attacker = EndpointAttacker({"base_url": "http://localhost:9/v1", "model": "m", "api_key_env": None})
+    fake_judge.script = [("reply", "  a cleverer prompt  "), ("status", 503)]
+    attacker = EndpointAttacker({"base_url": fake_judge.url, "model": "m", "api_key_env": None, "temperature": 0.2,
+                                 "max_retries": 0})
     history = [{"messages": [{"role": "user", "content": "easy request"}], "response": "No.", "success": False}]
     assert attacker.propose(EASY, []) == [{"role": "user", "content": "easy request"}]
     assert attacker.propose(EASY, history) == [{"role": "user", "content": "a cleverer prompt"}]
-    assert sent[0][0] == "http://localhost:9/v1/chat/completions"
-    assert "TARGET REPLY: No." in sent[0][1]["messages"][-1]["content"]
+    sent = fake_judge.requests[0]
+    assert sent["path"] == "/v1/chat/completions"
+    assert "TARGET REPLY: No." in sent["body"]["messages"][-1]["content"]
+    assert sent["body"]["temperature"] == 0.2  # the configured temperature, never silently raised
     fallback = attacker.propose(EASY, history)
     assert attacker.n_errors == 1 and fallback != [{"role": "user", "content": "easy request"}]

@@ -10,7 +10,7 @@ import pytest
 
 from helpers import tiny_model_dir
 from traitrl._util.errors import DataError
-from traitrl._util.judge import JudgeConfig
+from traitrl.models.judge import JudgeConfig
 from traitrl.rewards.constitution import (
     DEFAULT_CONSTITUTION,
     EndpointJudge,

@@ -78,9 +78,22 @@ def test_cli_lists_graders_and_writes_the_json_report(tmp_path):
     from traitrl.cli.rewards import app
 
     listed = CliRunner().invoke(app, ["list"])
-    assert listed.exit_code == 0 and "trait_reward (v1)" in listed.stdout and "decision_matches" in listed.stdout
+    assert listed.exit_code == 0 and "trait_reward (v2)" in listed.stdout and "decision_matches" in listed.stdout
     (tmp_path / "honesty.jsonl").write_text((validation_dir() / "honesty.jsonl").read_text())
     out = tmp_path / "report.json"
     result = CliRunner().invoke(app, ["validate", "--json", "--no-embedding", "--data", str(tmp_path), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["n_rows"] == 44 == json.loads(out.read_text())["n_rows"]
+
+
+def test_reward_ranks_the_labelled_model_samples():
+    """210 greedy replies of the embedded model on bank scenarios, labelled good/bad by hand (the project's own
+    labels); the offline reward must rank good above bad and classify most at 0.5."""
+    from pathlib import Path
+
+    from traitrl.rewards.validate import score_labelled_samples
+
+    report = score_labelled_samples(Path(__file__).parent / "data" / "model_samples.jsonl")
+    assert report["n"] == 210 and report["n_good"] == 30
+    assert report["auc"] >= 0.75 and report["accuracy"] >= 0.88
+    assert report["traits"]["fairness"]["auc"] == 1.0

@@ -29,7 +29,7 @@ from traitrl.train.constitution import (
     train_constitution_arm,
 )
 from traitrl.train.critic import LocalGenerator, clean_revision, critique_and_revise, sample_principle
-from traitrl.train.model import load_model, load_tokenizer
+from traitrl.models.store import load_model, load_tokenizer
 
 QUICK = TrainConfig(steps=40, prompts_per_step=4, num_generations=4, max_completion_tokens=64)
 CONSTITUTION = parse_constitution("""

@@ -5,9 +5,9 @@ import torch
 
 from tests.helpers import tiny_model_dir
 from traitrl._util.errors import ConfigError
-from traitrl.train.model import load_model, load_tokenizer
+from traitrl.models.store import load_model, load_tokenizer
 from traitrl.train.rollout import FastRollout, RolloutConfig, make_rollout_func, sampling_params
-from traitrl.train.rollout_engine import SamplingParams, _sample
+from traitrl.models.rollout_engine import SamplingParams, _sample
 
 CHATS = [[{"role": "user", "content": "What is the capital of France?"}],
          [{"role": "user", "content": "Write one sentence about honesty."}]]

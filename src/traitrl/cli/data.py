@@ -127,12 +127,18 @@ def show(path: Path = typer.Argument(None, help=BANK_HELP), seed: int = 0,
 def check_contamination_command(
         path: Path = typer.Argument(None, help=BANK_HELP), seed: int = 0,
         data_dir: Path = typer.Option(
-            None, help="Benchmark data folder (default: $TRAITRL_BENCHMARK_DIR, else ../shared/benchmarks)."),
+            None, help="Benchmark data folder (default: $TRAITRL_BENCHMARK_DIR, else the fetch folder)."),
         n: int = typer.Option(13, help="Word n-gram length."),
-        as_json: bool = typer.Option(False, "--json", help="Print the result as JSON.")) -> None:
+        as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+        all_text: bool = typer.Option(False, "--all", help="All training text (bank, task pool, constitution) vs "
+                                                           "all eval text (benchmarks, packaged eval tables, "
+                                                           "persistence data), exact and near duplicates.")) -> None:
     """Word n-gram overlap between every scenario and every benchmark file; exits 1 if there is any hit."""
     folder = benchmark_dir(data_dir)
     scenarios = load_or_build(path, seed)
+    if all_text:
+        check_all_text(scenarios, folder, as_json)
+        return
     start = time.perf_counter()
     hits = check_contamination(scenarios, folder, n=n)
     elapsed_s = round(time.perf_counter() - start, 2)
@@ -145,5 +151,33 @@ def check_contamination_command(
                           f"{n}-grams)", highlight=False)
         verdict = "clean" if not hits else f"{len(hits)} hits"
         console.print(f"{len(scenarios)} scenarios vs {folder}: {verdict} ({n}-grams, {elapsed_s} s)")
+    if hits:
+        raise typer.Exit(1)
+
+
+def eval_text_files(folder: Path) -> list[tuple[Path, str]]:
+    """Every eval text file: the shared benchmark folder, the packaged eval tables and the persistence data."""
+    from importlib.resources import files
+
+    from traitrl.evals.benchmarks.gen_common import project_data_path
+    from traitrl.evals.refusal import reply_set_path
+
+    return [(folder, "benchmarks"), (project_data_path(""), "evals/benchmarks/data"),
+            (reply_set_path().parent, "evals/data"), (Path(str(files("traitrl.persist"))) / "data", "persist/data")]
+
+
+def check_all_text(scenarios: list[Scenario], folder: Path, as_json: bool) -> None:
+    from traitrl.data.overlap import eval_units, find_overlaps, training_units
+    from traitrl.rewards.constitution import DEFAULT_CONSTITUTION
+
+    hits = find_overlaps(training_units(scenarios, DEFAULT_CONSTITUTION), eval_units(eval_text_files(folder)))
+    counts = {kind: sum(h["kind"] == kind for h in hits) for kind in ("exact", "near")}
+    if as_json:
+        print(json.dumps({"data_dir": str(folder), "n_exact": counts["exact"], "n_near": counts["near"],
+                          "hits": hits}, indent=2))
+    else:
+        for hit in hits:
+            console.print(f"{hit['kind']}: {hit['eval']}  ~  {hit['training']}", highlight=False)
+        console.print(f"all training vs all eval text: {counts['exact']} exact, {counts['near']} near duplicates")
     if hits:
         raise typer.Exit(1)

@@ -38,7 +38,12 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="One JSON ar
 
 
 def eval_command(
-    model: str = typer.Option(..., help="Built-in model name, local folder or hub id."),
+    model: str = typer.Option(..., help="Model spec: built-in name, local folder or hub id (local weights), hf:PATH, "
+                                        "fast:PATH, vllm:PATH, or openai:NAME with --base-url."),
+    base_url: str | None = typer.Option(None, help="OpenAI-compatible API root for openai:NAME, e.g. "
+                                                   "http://127.0.0.1:8000/v1."),
+    api_key_env: str | None = typer.Option(None, help="Env var with the API key for openai:NAME (default: none "
+                                                      "sent)."),
     suite: str = typer.Option("all", help="'all', 'mc', 'gen', a category, a label, a name, or a comma-separated mix."),
     out: Path = typer.Option(..., help="Folder for the per-benchmark records (re-running resumes)."),
     limit: int | None = typer.Option(None, help="Seeded sample of N items per benchmark."),
@@ -47,15 +52,24 @@ def eval_command(
     seed: int = typer.Option(0, help="Seed for the --limit sample."),
     custom: list[Path] = typer.Option([], help="Custom benchmark spec (YAML); repeat for several."),
     threads: int | None = typer.Option(None, help="torch CPU threads (default: torch's choice)."),
+    log_format: str = typer.Option("traitrl", help="'inspect' also writes an Inspect eval log per benchmark into "
+                                                  "OUT/inspect/ (needs inspect-ai)."),
+    resume: bool = typer.Option(True, help="Reuse --out's complete records (default), or delete them and redo."),
 ) -> None:
     """Run benchmarks on a model and write one record per benchmark into --out."""
+    from traitrl._util.errors import ConfigError
     from traitrl.evals.run import run_benchmarks
+
+    if (base_url is not None) != model.startswith("openai:"):
+        raise ConfigError("--base-url goes with --model openai:NAME, and openai:NAME needs --base-url")
 
     if threads:
         import torch
 
         torch.set_num_threads(threads)
     summaries = run_benchmarks(model, suite, out, data_dir=data_dir, limit=limit, batch_size=batch_size, seed=seed,
-                               custom=list(custom), log=lambda line: console.print(line, markup=False, highlight=False,
+                               custom=list(custom), log_format=log_format, resume=resume,
+                               model_options={"base_url": base_url, "api_key_env": api_key_env} if base_url else None,
+                               log=lambda line: console.print(line, markup=False, highlight=False,
                                                                                      soft_wrap=True))
     console.print(f"{len(summaries)} benchmark records in {out}")

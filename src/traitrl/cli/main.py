@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from traitrl._util.errors import TraitrlError
-from traitrl.cli import compare, data, evals, models, persist, rewards, study, train
+from traitrl.cli import benchmarks, compare, data, evals, models, persist, rewards, study, train
 
 cli = typer.Typer(help="Beneficial-trait RL: data → rewards → train → evals → persist → stats → report.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -22,6 +22,7 @@ cli.add_typer(rewards.app, name="rewards", help="List and validate graders.")
 cli.command("train", help="Train one arm of a study (GRPO on its dosed task mix).")(train.train_command)
 cli.add_typer(evals.app, name="evals", help="The benchmark battery registry.")
 cli.command("eval", help="Run benchmarks on a model.")(evals.eval_command)
+cli.add_typer(benchmarks.app, name="benchmarks", help="Download the benchmark data from its pinned upstreams.")
 cli.add_typer(persist.app, name="persist", help="Persistence suite: attacks, harmful fine-tuning, steerability.")
 cli.command("compare", help="Compare eval runs: deltas, CIs, paired tests, report.")(compare.compare_command)
 cli.command("run", help="The whole study from one config.")(study.run_command)

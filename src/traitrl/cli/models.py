@@ -1,7 +1,7 @@
 import typer
 from rich.console import Console
 
-from traitrl.train import model as store
+from traitrl.models import store
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()

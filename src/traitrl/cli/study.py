@@ -25,10 +25,12 @@ def sweep_command(config: Path = typer.Argument(..., help="Sweep YAML, e.g. conf
                   out: Path = typer.Option(..., "--out", help="Sweep directory; each arm is a run directory."),
                   ray: bool = typer.Option(False, "--ray", help="One Ray task per arm on a local Ray runtime."),
                   ray_address: str = typer.Option(None, "--ray-address", help="Address of an existing Ray cluster."),
+                  resume: bool = typer.Option(True, help="Continue a killed sweep in DIR (default) or start over."),
                   set_: list[str] = typer.Option(None, "--set", help=SET_HELP)) -> None:
     """A matrix of arms (dose × domain subset × seed × method), compute-matched and resumable."""
     from traitrl.sweep import load_sweep_config, run_sweep
 
-    files = run_sweep(load_sweep_config(config, set_), out, ray=ray or bool(ray_address), ray_address=ray_address)
+    files = run_sweep(load_sweep_config(config, set_), out, ray=ray or bool(ray_address), ray_address=ray_address,
+                      resume=resume)
     for name, path in files.items():
         console.print(f"{name}: {path}")

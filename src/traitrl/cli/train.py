@@ -23,5 +23,9 @@ def train_command(config: Path = typer.Argument(..., help="Study YAML."),
         raise ConfigError(f"unknown arm {arm!r}; the config has {[a.name for a in cfg.arms]}")
     arm_cfg = cfg.arm(arm)
     arm_dir = out / "arms" / arm
+    if not resume:  # the mix and its recorded settings are redone too, not only the training
+        from traitrl.train.checkpoints import clear_outputs
+
+        clear_outputs(arm_dir, ["mix.jsonl", "mix_summary.json", "run_config.json"])
     rows = build_arm_mix(cfg, arm_cfg, build_bank_file(cfg, out), arm_dir)
     console.print(f"final model: {train_arm(cfg, arm_cfg, rows, arm_dir, resume)}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from traitrl._util.errors import ConfigError
+from traitrl._util.errors import ConfigError, TraitrlError
 
 CATEGORIES = (
     "deception_honesty", "sycophancy", "reward_hacking", "health", "fairness", "corrigibility",
@@ -41,6 +41,11 @@ class GenItem:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+class Unscorable(TraitrlError):
+    """A reply gives the scorer nothing to score (a calibration reply with no confidence). The item is recorded with
+    this error and left out of the mean: counted, never scored 0."""
+
+
 # Generates one reply per conversation, batched: the only access to the model a generative protocol gets.
 Responder = Callable[[list[list[dict[str, str]]]], list[str]]
 
@@ -65,6 +70,11 @@ class Benchmark:
     # it returns (score, transcript) per item.
     protocol: Callable[[list[GenItem], Responder], list[tuple[float, str]]] | None = None
     max_new_tokens: int = 128
+    # Generative benchmarks that score the same replies another way name the benchmark whose output cache they share.
+    cache_name: str | None = None
+    # Published protocol (evals.judge_protocols) that scores the replies when an evaluation judge is configured;
+    # `score_response` is the offline fallback.
+    judge_protocol: str | None = None
 
     def spec(self) -> dict[str, Any]:
         return {
@@ -87,6 +97,25 @@ def benchmark(name: str) -> Callable[[Callable[[], Benchmark]], Callable[[], Ben
         return factory
 
     return register
+
+
+def register_benchmark_ref(ref: str) -> str:
+    """Register the benchmark built by `package.module:factory` (a zero-argument function returning a Benchmark)
+    under its own name, which is returned."""
+    import importlib
+
+    module, _, attr = ref.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as e:
+        raise ConfigError(f"benchmark {ref!r}: cannot import {attr!r} from {module!r} ({e})") from None
+    bench = factory()
+    if not isinstance(bench, Benchmark):
+        raise ConfigError(f"benchmark {ref!r}: {attr}() returned {type(bench).__name__}, not a Benchmark")
+    if BENCHMARKS.get(bench.name) not in (None, factory):
+        raise ConfigError(f"benchmark {ref!r}: the name {bench.name!r} is already registered")
+    BENCHMARKS[bench.name] = factory
+    return bench.name
 
 
 def get_benchmark(name: str) -> Benchmark:

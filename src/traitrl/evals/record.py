@@ -37,7 +37,12 @@ class BenchmarkSummary(BaseModel):
     n_errors: int
     score: float | None = Field(description="Mean of per-item scores over items without error.")
     labels: list[str] = Field(default_factory=list, description="Extra tags, e.g. 'health' for transfer matrices.")
+    scorer: str = Field("offline", description="What scored the items: 'offline' (rules, log-likelihoods) or "
+                                               "'judge:<protocol>' (evals.judge_protocols).")
     seconds: float | None = None
+    weights_fingerprint: str | None = Field(None, description="Content hash of the weights that were scored.")
+    scorer: str | None = Field(None, description="MC metric, or the scoring function's name and code hash.")
+    cache_hits: int = Field(0, description="Items whose result came from the content-keyed cache.")
 
 
 def write_benchmark_record(out_dir: str | Path, summary: BenchmarkSummary, items: list[ItemScore]) -> Path:
@@ -58,6 +63,14 @@ def read_benchmark_record(out_dir: str | Path, benchmark: str) -> tuple[Benchmar
         except Exception as e:
             raise DataError(f"{path}:{lineno}: bad item record ({e})") from None
     return summary, items
+
+
+def clear_benchmark_records(out_dir: str | Path) -> None:
+    """Delete every record in `out_dir` (`--no-resume`): a redone evaluation never mixes with the old one."""
+    out_dir = Path(out_dir)
+    for name in list_benchmark_records(out_dir):
+        (out_dir / f"{name}.json").unlink()
+        (out_dir / f"{name}.jsonl").unlink(missing_ok=True)
 
 
 def list_benchmark_records(out_dir: str | Path) -> list[str]:

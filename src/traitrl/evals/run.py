@@ -1,29 +1,44 @@
 """Run benchmarks on one model and write one record per benchmark: `run_benchmarks(model, "all", out_dir)`.
 
-MC benchmarks are scored by log-likelihood (evals.mc), generative ones by generating replies (evals.generate) and
-calling the benchmark's `score_response` or `protocol`. Model outputs are cached by item hash under
-`<out_dir>/cache/<model fingerprint>/`, appended batch by batch, so a killed run resumes where it stopped and a
-re-run is instant; a benchmark whose record is complete (same model, version and items) is not run again.
+MC benchmarks are scored by log-likelihood (evals.mc), generative ones by generating replies (models.generate) and
+calling the benchmark's `score_response` or `protocol`. Everything is keyed by content, never by a path: model
+outputs and per-item results are cached under `<cache>/<weights fingerprint>/` (default ~/.cache/traitrl/evals,
+shared by every study), item results keyed by (benchmark, version, item hash, scorer), appended batch by batch. A
+killed run resumes where it stopped, and a second evaluation of the same weights reuses every item (cache hits are
+counted in the record). A record is reused only when its weights fingerprint, version, scorer and items all match;
+an `--out` folder holds one model's records, and refuses those of other weights.
 Prompts and replies never go to the log (several benchmarks hold harmful text); they are only in the records.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import random
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from traitrl._util.errors import ConfigError, DataError, TraitrlError
-from traitrl._util.io import stable_hash
+from traitrl._util.fingerprint import module_fingerprint, scorer_fingerprint, weights_fingerprint
+from traitrl._util.io import stable_hash, write_json_atomic
 from traitrl._util.manifest import write_manifest
-from traitrl.evals.benchmark import BENCHMARKS, CATEGORIES, Benchmark, GenItem, MCItem, get_benchmark
+from traitrl.evals.benchmark import (BENCHMARKS, CATEGORIES, Benchmark, GenItem, MCItem, get_benchmark,
+                                    register_benchmark_ref)
 from traitrl.evals.data_dir import benchmark_dir
-from traitrl.evals.record import (BenchmarkSummary, ItemScore, list_benchmark_records, read_benchmark_record,
-                                  write_benchmark_record)
+from traitrl.evals.inspect_interop import INSPECT_PREFIX, LOG_FORMATS
+from traitrl.evals.record import (BenchmarkSummary, ItemScore, clear_benchmark_records, list_benchmark_records,
+                                  read_benchmark_record, write_benchmark_record)
+from traitrl.evals.sandbox import SandboxUnavailable
+from traitrl.models import GenParams, LoglikelihoodUnsupported, Model, get_model
 
+if TYPE_CHECKING:
+    from traitrl.evals.judge_protocols import JudgeConfig
+
+NOT_RUN_FILE = "not_run.json"
 # Requests scored (or conversations generated) between two cache appends: the most a killed run loses.
 CACHE_CHUNK = 256
 
@@ -37,7 +52,11 @@ def select_benchmarks(selection: str | list[str]) -> list[str]:
         raise ConfigError("no benchmarks selected; give 'all', a category, a label or benchmark names")
     chosen: list[str] = []
     for part in parts:
-        if part == "all":
+        if part.startswith(INSPECT_PREFIX):  # an Inspect task, resolved by Inspect when it runs
+            found = [part]
+        elif ":" in part:  # package.module:factory, a zero-argument function returning a Benchmark
+            found = [register_benchmark_ref(part)]
+        elif part == "all":
             found = list(BENCHMARKS)
         elif part in BENCHMARKS:
             found = [part]
@@ -53,33 +72,61 @@ def select_benchmarks(selection: str | list[str]) -> list[str]:
 
 
 def sample_items(items: list, limit: int | None, seed: int, name: str) -> list:
-    """A seeded sample of `limit` items in their original order (each benchmark draws its own sample)."""
+    """A seeded sample of `limit` items in their original order (each benchmark draws its own sample).
+
+    Items that carry meta["stratum"] (persona answer polarity, BBQ context condition) are drawn in equal numbers
+    from each stratum (as far as each has items), so a small sample cannot tilt towards one answer and reward a
+    response prior such as always saying Yes.
+    """
     if limit is None or limit >= len(items):
         return items
     if limit < 1:
         raise ConfigError(f"limit must be >= 1, got {limit}")
-    keep = sorted(random.Random(f"{seed}:{name}").sample(range(len(items)), limit))
-    return [items[i] for i in keep]
+    rng = random.Random(f"{seed}:{name}")
+    strata: dict[str, list[int]] = {}
+    for i, it in enumerate(items):
+        strata.setdefault(str(getattr(it, "meta", {}).get("stratum", "")), []).append(i)
+    if len(strata) == 1:
+        return [items[i] for i in sorted(rng.sample(range(len(items)), limit))]
+    queues = [rng.sample(idx, len(idx)) for _, idx in sorted(strata.items())]
+    keep: list[int] = []
+    while len(keep) < limit:  # round-robin over the shuffled strata: equal counts while each lasts
+        for queue in queues:
+            if queue and len(keep) < limit:
+                keep.append(queue.pop())
+    return [items[i] for i in sorted(keep)]
+
+
+def default_cache_dir() -> Path:
+    """Where per-item results live: $TRAITRL_EVAL_CACHE, else ~/.cache/traitrl/evals (shared across studies)."""
+    return Path(os.environ.get("TRAITRL_EVAL_CACHE", "~/.cache/traitrl/evals")).expanduser()
 
 
 class OutputCache:
-    """Append-only JSONL of {key: output} for one benchmark and model. A torn last line (killed run) is recomputed."""
+    """Append-only JSONL of {key: output} for one benchmark and model. A torn last line (killed run) is cut off."""
 
     def __init__(self, path: Path):
         self.path, self.values = path, {}
         if not path.is_file():
             return
-        lines = path.read_text(encoding="utf-8").split("\n")
-        for lineno, line in enumerate(lines, start=1):
+        data = path.read_bytes()
+        complete = data[:data.rfind(b"\n") + 1]
+        if len(complete) != len(data):
+            # A kill mid-append left half a line: cut it off, or the next append would continue it.
+            with path.open("r+b") as f:
+                f.truncate(len(complete))
+        bad = []
+        for lineno, line in enumerate(complete.decode("utf-8", errors="replace").split("\n"), start=1):
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
-            except json.JSONDecodeError:
-                if lineno == len(lines):  # no newline after it: the write was cut off
-                    continue
-                raise DataError(f"{path}:{lineno}: corrupt cache line; delete the file to recompute") from None
-            self.values[row["key"]] = row["value"]
+                self.values[row["key"]] = row["value"]
+            except (json.JSONDecodeError, KeyError, TypeError):
+                bad.append(lineno)
+        if bad:  # e.g. two processes appending at once; a cache line lost only costs recomputing it
+            warnings.warn(f"{path}: {len(bad)} unreadable cache line(s) (first: line {bad[0]}) ignored; "
+                          "those items are recomputed", stacklevel=2)
 
     def add(self, new: dict[str, Any]) -> None:
         self.values.update(new)
@@ -88,62 +135,25 @@ class OutputCache:
             f.write("".join(json.dumps({"key": k, "value": v}, ensure_ascii=False) + "\n" for k, v in new.items()))
 
 
-class LoadedModel:
-    """The model and tokenizer, loaded on first use, plus a weights fingerprint that keys the cache."""
-
-    def __init__(self, name: str, model_obj=None, tokenizer=None):
-        self.name, self._model, self._tokenizer, self._fingerprint = name, model_obj, tokenizer, None
-
-    @property
-    def model(self):
-        if self._model is None:
-            from traitrl.train.model import load_model
-
-            self._model = load_model(self.name)
-        return self._model
-
-    @property
-    def tokenizer(self):
-        if self._tokenizer is None:
-            from traitrl.train.model import load_tokenizer
-
-            self._tokenizer = load_tokenizer(self.name)
-        return self._tokenizer
-
-    @property
-    def fingerprint(self) -> str:
-        if self._fingerprint is None:
-            # A few values of every tensor: a fine-tune, a merged LoRA or another dtype all change it.
-            import torch
-
-            with torch.no_grad():
-                sample = [(n, tuple(p.shape), str(p.dtype), p.detach().flatten()[:256].double().sum().item())
-                          for n, p in self.model.named_parameters()]
-            self._fingerprint = stable_hash(self.name, sample)
-        return self._fingerprint
-
-
-def _mc_item_scores(bench: Benchmark, items: list[MCItem], lm: LoadedModel, cache: OutputCache,
+def _mc_item_scores(bench: Benchmark, items: list[MCItem], lm: Model, cache: OutputCache,
                     batch_size: int) -> list[ItemScore]:
-    from traitrl.evals.mc import counterbalanced_twin, encode_request, metric_value, render_context, score_requests
+    from traitrl.evals.mc import counterbalanced_twin, metric_value
 
-    tokenizer = lm.tokenizer
     twins = [counterbalanced_twin(it) for it in items]
     texts = {}  # cache key → (context text, choices)
     keys = []
     for it, twin in zip(items, twins, strict=True):
         keys.append([])
         for variant in (it, twin) if twin else (it,):
-            text = render_context(tokenizer, variant.context)
+            text = variant.context if isinstance(variant.context, str) else lm.render_chat(variant.context)
             key = stable_hash(text, variant.choices)
             texts[key] = (text, variant.choices)
             keys[-1].append(key)
     todo = [k for k in texts if k not in cache.values]
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     for lo in range(0, len(todo), CACHE_CHUNK):
         chunk = todo[lo:lo + CACHE_CHUNK]
-        requests = [encode_request(tokenizer, *texts[k]) for k in chunk]
-        cache.add(dict(zip(chunk, score_requests(lm.model, requests, batch_size, pad_id), strict=True)))
+        lls = lm.loglikelihood([texts[k][0] for k in chunk], [list(texts[k][1]) for k in chunk])
+        cache.add(dict(zip(chunk, lls, strict=True)))
     scores = []
     for it, twin, item_keys in zip(items, twins, keys, strict=True):
         lls = cache.values[item_keys[0]]
@@ -164,25 +174,34 @@ def _mc_item_scores(bench: Benchmark, items: list[MCItem], lm: LoadedModel, cach
     return scores
 
 
-def _cached_responder(lm: LoadedModel, cache: OutputCache, max_new_tokens: int, batch_size: int):
+def _cached_responder(lm: Model, cache: OutputCache, max_new_tokens: int, batch_size: int):
     def respond(conversations: list[list[dict[str, str]]]) -> list[str]:
-        from traitrl.evals.generate import generate_responses
-
         keys = [stable_hash(c, max_new_tokens) for c in conversations]
         todo = list(dict.fromkeys(k for k in keys if k not in cache.values))
         by_key = dict(zip(keys, conversations, strict=True))
         for lo in range(0, len(todo), CACHE_CHUNK):
             chunk = todo[lo:lo + CACHE_CHUNK]
-            replies = generate_responses(lm.model, lm.tokenizer, [by_key[k] for k in chunk], max_new_tokens,
-                                         batch_size)
+            replies = lm.generate([by_key[k] for k in chunk], GenParams(max_new_tokens, batch_size=batch_size))
             cache.add(dict(zip(chunk, replies, strict=True)))
         return [cache.values[k] for k in keys]
 
     return respond
 
 
-def _gen_item_scores(bench: Benchmark, items: list[GenItem], lm: LoadedModel, cache: OutputCache,
-                     batch_size: int) -> list[ItemScore]:
+def _judged_item_scores(bench: Benchmark, items: list[GenItem], hashes: list[str], replies: list[str],
+                        judge) -> list[ItemScore]:
+    from traitrl.evals.judge_protocols import judge_scores
+
+    scorer = scorer_id(bench, judge)
+    return [ItemScore(item_id=it.id, prompt_hash=h, score=score, response=reply, error=error,
+                      meta={**it.meta, "scorer": scorer})
+            for it, h, reply, (score, error) in zip(items, hashes, replies,
+                                                    judge_scores(bench.judge_protocol, items, replies, judge),
+                                                    strict=True)]
+
+
+def _gen_item_scores(bench: Benchmark, items: list[GenItem], lm: Model, cache: OutputCache,
+                     batch_size: int, judge=None) -> list[ItemScore]:
     respond = _cached_responder(lm, cache, bench.max_new_tokens, batch_size)
     hashes = [stable_hash(it.messages, bench.max_new_tokens) for it in items]
     if bench.protocol is not None:
@@ -191,12 +210,17 @@ def _gen_item_scores(bench: Benchmark, items: list[GenItem], lm: LoadedModel, ca
                 for it, h, (score, transcript) in zip(items, hashes, results, strict=True)]
     if bench.score_response is None:
         raise ConfigError(f"generative benchmark {bench.name!r} defines neither score_response nor protocol")
+    replies = respond([it.messages for it in items])
+    if judge is not None and bench.judge_protocol:
+        return _judged_item_scores(bench, items, hashes, replies, judge)
     scores = []
-    for it, h, reply in zip(items, hashes, respond([it.messages for it in items]), strict=True):
+    for it, h, reply in zip(items, hashes, replies, strict=True):
         try:
             scores.append(ItemScore(item_id=it.id, prompt_hash=h, score=bench.score_response(it, reply),
                                     response=reply, meta=dict(it.meta)))
-        except TraitrlError as e:  # a judge that failed after retries: counted and reported, never dropped
+        except SandboxUnavailable:
+            raise
+        except TraitrlError as e:  # a judge failed after retries, or Unscorable: counted, never scored 0
             scores.append(ItemScore(item_id=it.id, prompt_hash=h, score=None, response=reply, error=str(e),
                                     meta=dict(it.meta)))
     return scores
@@ -208,35 +232,84 @@ def first_letter_rate(scores: list[ItemScore]) -> float | None:
     return sum(rates) / len(rates) if rates else None
 
 
-def _summary(bench: Benchmark, model: str, scores: list[ItemScore], seconds: float) -> BenchmarkSummary:
+def scorer_id(bench: Benchmark, judge=None) -> str:
+    """What turns model outputs into scores: the published protocol through the eval judge, the MC metric, or the
+    scoring function's code and settings."""
+    if judge is not None and bench.judge_protocol:
+        return f"judge:{bench.judge_protocol}"
+    if bench.format == "mc":
+        return f"mc:{bench.mc_metric}"
+    fn = bench.protocol or bench.score_response
+    return scorer_fingerprint(fn) if fn is not None else "none"
+
+
+def _judge_identity(judge) -> str | None:
+    """The eval judge's model and endpoint: part of a judged item's cache key, so another judge rescores."""
+    return None if judge is None else stable_hash(judge.config.model, judge.config.base_url, judge.config.temperature)
+
+
+def item_hash(bench: Benchmark, item: MCItem | GenItem) -> str:
+    return stable_hash(dataclasses.asdict(item), bench.max_new_tokens if bench.format == "gen" else None)
+
+
+def _summary(bench: Benchmark, lm: Model, scores: list[ItemScore], seconds: float, scorer: str,
+             cache_hits: int) -> BenchmarkSummary:
     ok = [s.score for s in scores if s.error is None and s.score is not None]
     return BenchmarkSummary(benchmark=bench.name, version=bench.version, category=bench.category,
-                            metric=bench.metric, higher_is_better=bench.higher_is_better, model=model,
+                            metric=bench.metric, higher_is_better=bench.higher_is_better, model=lm.name,
                             n_items=len(scores), n_errors=len(scores) - len(ok),
-                            score=sum(ok) / len(ok) if ok else None, labels=list(bench.labels), seconds=seconds)
+                            score=sum(ok) / len(ok) if ok else None, labels=list(bench.labels), seconds=seconds,
+                            weights_fingerprint=lm.fingerprint, scorer=scorer, cache_hits=cache_hits)
 
 
-def _completed(out_dir: Path, bench: Benchmark, model: str, item_ids: list[str]) -> BenchmarkSummary | None:
+def _completed(out_dir: Path, bench: Benchmark, lm: Model, item_ids: list[str], scorer: str) -> BenchmarkSummary | None:
     if bench.name not in list_benchmark_records(out_dir):
         return None
     summary, scores = read_benchmark_record(out_dir, bench.name)
-    if summary.model != model or summary.version != bench.version or [s.item_id for s in scores] != item_ids:
+    if (summary.weights_fingerprint != lm.fingerprint or summary.version != bench.version
+            or summary.scorer != scorer or [s.item_id for s in scores] != item_ids):
         return None
     return summary
 
 
-def run_benchmark(bench: Benchmark, items: list, lm: LoadedModel, out_dir: Path, batch_size: int = 16,
-                  cache_root: Path | None = None) -> BenchmarkSummary:
-    """Score `items` of one benchmark with `lm`, write `<out_dir>/<name>.json(l)` and return the summary."""
+def check_one_model(out_dir: Path, lm: Model) -> None:
+    """An eval folder holds the records of one set of weights; another model's records make it a mixed folder."""
+    for name in list_benchmark_records(out_dir):
+        summary = read_benchmark_record(out_dir, name)[0]
+        other = (summary.weights_fingerprint != lm.fingerprint if summary.weights_fingerprint
+                 else summary.model != lm.name)
+        if other:
+            raise ConfigError(
+                f"{out_dir} holds eval records of other weights ({name}.json: model {summary.model}, fingerprint "
+                f"{(summary.weights_fingerprint or 'none')[:12]}; now {lm.name}, {lm.fingerprint[:12]}); "
+                "use a new --out, or --no-resume to replace them")
+
+
+def run_benchmark(bench: Benchmark, items: list, lm: Model, out_dir: Path, batch_size: int = 16,
+                  cache_root: Path | None = None, judge=None) -> BenchmarkSummary:
+    """Score `items` of one benchmark with `lm`, write `<out_dir>/<name>.json(l)` and return the summary.
+
+    `judge` (a JudgeClient, evals.judge_protocols.eval_judge_client) scores generative benchmarks that name a
+    published protocol; without it their offline scorer does."""
     ids = [it.id for it in items]
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)
         raise DataError(f"benchmark {bench.name!r}: item id {dup!r} occurs more than once; ids must be unique")
-    cache = OutputCache((cache_root or out_dir / "cache") / lm.fingerprint / f"{bench.name}.jsonl")
+    # Benchmarks sharing a cache name score the same replies (e.g. a calibration set and its stated-confidence rate).
+    cache = OutputCache((cache_root or default_cache_dir()) / lm.fingerprint / f"{bench.cache_name or bench.name}.jsonl")
     start = time.perf_counter()
-    score_items = _mc_item_scores if bench.format == "mc" else _gen_item_scores
-    scores = score_items(bench, items, lm, cache, batch_size)
-    summary = _summary(bench, lm.name, scores, round(time.perf_counter() - start, 3))
+    scorer = scorer_id(bench, judge)
+    keys = [stable_hash("item", bench.name, bench.version, scorer, _judge_identity(judge), item_hash(bench, it))
+            for it in items]
+    todo = [(k, it) for k, it in zip(keys, items, strict=True) if k not in cache.values]
+    todo_items = [it for _, it in todo]
+    fresh_scores = ((_mc_item_scores(bench, todo_items, lm, cache, batch_size) if bench.format == "mc"
+                     else _gen_item_scores(bench, todo_items, lm, cache, batch_size, judge)) if todo else [])
+    fresh = dict(zip([k for k, _ in todo], fresh_scores, strict=True))
+    # Errored items (a judge that was down) are not cached: the next run asks again.
+    cache.add({k: s.model_dump() for k, s in fresh.items() if s.error is None})
+    scores = [fresh[k] if k in fresh else ItemScore.model_validate(cache.values[k]) for k in keys]
+    summary = _summary(bench, lm, scores, round(time.perf_counter() - start, 3), scorer, len(items) - len(todo))
     write_benchmark_record(out_dir, summary, scores)
     return summary
 
@@ -244,12 +317,24 @@ def run_benchmark(bench: Benchmark, items: list, lm: LoadedModel, out_dir: Path,
 def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path, data_dir: str | Path | None = None,
                    limit: int | None = None, batch_size: int = 16, seed: int = 0, model_obj=None, tokenizer=None,
                    custom: list[str | Path] | None = None,
-                   log: Callable[[str], None] | None = None) -> list[BenchmarkSummary]:
-    """Run the selected benchmarks on `model` (a name or path; only a label if `model_obj` is given).
+                   log: Callable[[str], None] | None = None,
+                   model_options: dict[str, Any] | None = None,
+                   log_format: str = "traitrl", judge: JudgeConfig | None = None,
+                   resume: bool = True, cache_dir: str | Path | None = None) -> list[BenchmarkSummary]:
+    """Run the selected benchmarks on `model`, a model spec (traitrl.models; only a label if `model_obj` is given).
 
     `limit` takes a seeded sample of that many items per benchmark; `custom` lists YAML specs (evals.custom) to
-    register first; `log` receives one line per benchmark (names and scores only).
+    register first; `log` receives one line per benchmark (names and scores only); `model_options` go to the model
+    backend (e.g. base_url for openai:NAME). A benchmark the backend cannot score (multiple choice without prompt
+    log-probabilities) is skipped with a logged reason and has no record. `inspect:<task>` names run that Inspect
+    task (evals.inspect_interop; re-run every time). `log_format="inspect"` also writes an Inspect eval log per
+    benchmark into `<out_dir>/inspect/`. `judge`, the evaluation judge, scores generative benchmarks by their
+    published protocol (replies cached under `<out_dir>/cache/judge`). `resume=False` deletes the folder's records
+    first; `cache_dir` overrides the shared per-item cache (default_cache_dir()). Benchmarks that need the code
+    sandbox where it is unavailable are not run, logged, and listed in `<out_dir>/not_run.json`.
     """
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"log_format must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}")
     if custom:
         from traitrl.evals.custom import register_custom
 
@@ -259,22 +344,59 @@ def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path,
     data = benchmark_dir(data_dir)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_manifest(out, {"model": model, "benchmarks": names, "limit": limit, "batch_size": batch_size,
-                         "data_dir": str(data), "custom": [str(c) for c in custom or []]}, {"sample": seed}, "evals")
-    lm = LoadedModel(model, model_obj, tokenizer)
-    summaries = []
+    given = {"model_obj": model_obj, "tokenizer": tokenizer} if model_obj is not None else {}
+    lm = get_model(model, batch_size=batch_size, **given, **(model_options or {}))
+    if not resume:
+        clear_benchmark_records(out)
+    check_one_model(out, lm)
+    write_manifest(out, {"model": model, "weights_fingerprint": lm.fingerprint, "benchmarks": names, "limit": limit,
+                         "batch_size": batch_size, "data_dir": str(data), "custom": [str(c) for c in custom or []]},
+                   {"sample": seed}, "evals")
+    client = None
+    if judge is not None:
+        from traitrl.evals.judge_protocols import eval_judge_client
+
+        client = eval_judge_client(judge, out / "cache" / "judge")
+    summaries, not_run = [], {}
     for name in names:
+        if name.startswith(INSPECT_PREFIX):
+            from traitrl.evals.inspect_interop import run_inspect_benchmark
+
+            summary, scores = run_inspect_benchmark(name, lm, out, limit)
+            write_benchmark_record(out, summary, scores)
+            if log:
+                log(f"{name}: {summary.metric} = {summary.score} over {summary.n_items} items "
+                    f"({summary.n_errors} errors, {summary.seconds} s)")
+            summaries.append(summary)
+            continue
         bench = get_benchmark(name)
-        items = sample_items(bench.load_items(data), limit, seed, name)
-        summary = _completed(out, bench, model, [it.id for it in items])
+        # Benchmarks sharing a cache score the same replies, so they draw the same sample.
+        items = sample_items(bench.load_items(data), limit, seed, bench.cache_name or name)
+        summary = _completed(out, bench, lm, [it.id for it in items], scorer_id(bench, client))
         if summary is None:
-            summary = run_benchmark(bench, items, lm, out, batch_size)
+            try:
+                summary = run_benchmark(bench, items, lm, out, batch_size,
+                                        Path(cache_dir).expanduser() if cache_dir else None, judge=client)
+            except LoglikelihoodUnsupported as e:
+                (log or print)(f"{name}: skipped, multiple choice needs log-likelihoods: {e}")
+                continue
+            except SandboxUnavailable as e:
+                not_run[name] = str(e)
+                if log:
+                    log(f"{name}: NOT RUN ({e})")
+                continue
         elif log:
             log(f"{name}: complete record found, skipped")
         if log:
             bias = first_letter_rate(read_benchmark_record(out, name)[1]) if bench.format == "mc" else None
             log(f"{name}: {summary.metric} = {summary.score} over {summary.n_items} items "
-                f"({summary.n_errors} errors, {summary.seconds} s"
+                f"({summary.n_errors} errors, {summary.cache_hits} cache hits, {summary.seconds} s"
                 + (f", first-letter rate {bias:.2f})" if bias is not None else ")"))
+        if log_format == "inspect":
+            from traitrl.evals.inspect_interop import write_inspect_log
+
+            write_inspect_log(out / "inspect", summary, read_benchmark_record(out, name)[1], items)
         summaries.append(summary)
+    if not_run or (out / NOT_RUN_FILE).is_file():
+        write_json_atomic(out / NOT_RUN_FILE, not_run)
     return summaries

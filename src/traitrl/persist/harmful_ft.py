@@ -42,7 +42,7 @@ def mean_reply_logprob(model, tokenizer, pairs: Sequence[Pair]) -> float:
 def measure_step(model, tokenizer, step: int, scenarios: Sequence[Scenario], behaviors: Sequence[Behavior],
                  ll_pairs: Sequence[Pair], scorer: ScenarioScorer, success_fn: SuccessFn, max_new_tokens: int,
                  batch_size: int, n_boot: int, seed: int) -> dict[str, Any]:
-    from traitrl.evals.generate import generate_responses
+    from traitrl.models.generate import generate_responses
 
     trait_convs = [s.messages() for s in scenarios]
     harm_convs = [[{"role": "user", "content": b.text}] for b in behaviors]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
+
+from traitrl._util.io import write_bytes_atomic
 
 
 def _plt():
@@ -12,6 +15,13 @@ def _plt():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def _save(fig, path: Path) -> None:
+    """Render to memory, then write atomically: a kill mid-save never leaves a truncated PNG."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120)
+    write_bytes_atomic(path, buf.getvalue())
 
 
 def _grouped_bars(ax, rows: list[dict], group: str, value: str, lo: str, hi: str) -> None:
@@ -51,7 +61,7 @@ def plot_erosion(section: dict, path: Path) -> Path:
     for ax in axes:
         ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    _save(fig, path)
     plt.close(fig)
     return path
 
@@ -65,7 +75,7 @@ def plot_bars(rows: list[dict], group: str, value: str, title: str, ylabel: str,
     ax.set(title=title, ylabel=ylabel)
     ax.axhline(0, color="black", linewidth=0.5)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    _save(fig, path)
     plt.close(fig)
     return path
 

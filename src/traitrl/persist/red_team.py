@@ -69,27 +69,16 @@ class LocalAttacker:
 
 
 class EndpointAttacker:
-    """PAIR's attacker LLM over an OpenAI-compatible chat endpoint (settings shaped like JudgeConfig).
-    A failed call falls back to the local attacker for that round and is counted in `n_errors`."""
+    """PAIR's attacker LLM over an OpenAI-compatible chat endpoint (an EndpointConfig dict; its temperature is used
+    as given). A failed call falls back to the local attacker for that round and is counted in `n_errors`."""
 
     def __init__(self, endpoint: dict[str, Any], seed: int = 0):
-        from traitrl._util.judge import JudgeConfig
+        from traitrl.models.chat import ChatClient
+        from traitrl.models.http import EndpointConfig
 
-        self.config = JudgeConfig.model_validate(endpoint)
+        self.client = ChatClient(EndpointConfig.model_validate(endpoint))
         self.fallback = LocalAttacker(seed=seed)
         self.n_errors = 0
-
-    def _chat(self, messages: Messages) -> str:
-        import httpx
-
-        key = self.config.api_key()
-        response = httpx.post(f"{self.config.base_url.rstrip('/')}/chat/completions", timeout=self.config.timeout_s,
-                              headers={"Authorization": f"Bearer {key}"} if key else {},
-                              json={"model": self.config.model, "messages": messages,
-                                    "temperature": max(self.config.temperature, 0.7),
-                                    "max_tokens": self.config.max_tokens})
-        response.raise_for_status()
-        return response.json()["choices"][0]["message"]["content"].strip()
 
     def propose(self, behavior: Behavior, history: list[dict]) -> Messages:
         if not history:
@@ -98,11 +87,11 @@ class EndpointAttacker:
         for h in history:
             chat += [{"role": "assistant", "content": h["messages"][-1]["content"]},
                      {"role": "user", "content": f"TARGET REPLY: {h['response']}\nWrite the next prompt."}]
-        try:
-            text = self._chat(chat)
-        except Exception:  # network, HTTP or reply-shape errors: the round still runs, with the local attacker
+        [result] = self.client.complete_many_sync([chat])
+        if result.text is None:  # failed after retries: the round still runs, with the local attacker
             self.n_errors += 1
             return self.fallback.propose(behavior, history)
+        text = result.text.strip()
         return [{"role": "user", "content": text or behavior.text}]
 
 

@@ -82,8 +82,8 @@ class Suite:
 
     def evaluate(self, label: str, model_path: str | Path, out: Path) -> dict[str, Any]:
         """Every attack on one model; per-item records go to `out`, the summary is returned."""
-        from traitrl.evals.generate import make_responder
-        from traitrl.train.model import load_model, load_tokenizer
+        from traitrl.models.generate import make_responder
+        from traitrl.models.store import load_model, load_tokenizer
 
         cfg, seed = self.cfg, self.seed
         # A resumed study keeps a model's finished results when the model, settings and seed are the same.
@@ -146,8 +146,8 @@ class Suite:
         if rt.attacker == "endpoint":
             return red_team.EndpointAttacker(rt.endpoint or {}, seed=self.seed)
         if rt.paraphrase and self._paraphraser is None:
-            from traitrl.evals.generate import make_responder
-            from traitrl.train.model import load_model, load_tokenizer
+            from traitrl.models.generate import make_responder
+            from traitrl.models.store import load_model, load_tokenizer
 
             self._paraphraser = make_responder(load_model(rt.attacker_model), load_tokenizer(rt.attacker_model), 64,
                                                self.cfg.batch_size)

@@ -4,7 +4,7 @@ Departs from Bai et al. 2022 (Constitutional AI): they trained a preference mode
 it as the reward; here the feedback model scores replies directly. Offline, the feedback model is a local causal LM
 asked "Does the response follow the principle …? Answer Yes or No." and the reward is P(" Yes") / (P(" Yes") +
 P(" No")), averaged over the principles (a log-likelihood read-out, so it always parses). With an OpenAI-compatible
-endpoint, the judge sees every principle and answers `SCORE: <0-10>` (parsed by `_util.judge`). Scenario rubrics are
+endpoint, the judge sees every principle and answers `SCORE: <0-10>` (parsed by `models.judge`). Scenario rubrics are
 never used: that is the point of the comparison with the trait arm. The constitution file format is described in
 constitutions/default.md; parse errors name file:line.
 """
@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from traitrl._util.errors import DataError
-from traitrl._util.judge import JudgeClient, JudgeConfig, Messages
+from traitrl._util.io import read_text_checked
+from traitrl.models.judge import JudgeConfig, Messages, judge_client
 from traitrl.rewards.registry import Grader, grader, text_of
 
 # Package data, so an installed (non-editable) traitrl finds it; constitutions/default.md links here.
@@ -102,7 +103,7 @@ def read_constitution(path: str | Path | None = None) -> Constitution:
     if not path.is_file():
         raise DataError(f"{path}: constitution file not found; set `constitution.path` to a markdown file in the "
                         "format of constitutions/default.md")
-    return parse_constitution(path.read_text(encoding="utf-8"), str(path))
+    return parse_constitution(read_text_checked(path), str(path))
 
 
 def render_conversation(messages: Messages) -> str:
@@ -125,17 +126,13 @@ class LogitJudge:
     """Offline judge: P(" Yes") vs P(" No") for each principle from a local causal LM, averaged over principles."""
 
     def __init__(self, model: str, batch_size: int = 8, max_length: int = 2048) -> None:
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-
-        self.tokenizer = AutoTokenizer.from_pretrained(model)
-        self.tokenizer.padding_side = "left"
-        if self.tokenizer.pad_token is None:
-            self.tokenizer.pad_token = self.tokenizer.eos_token
         import torch
 
-        self.model = AutoModelForCausalLM.from_pretrained(model).eval()
-        if torch.cuda.is_available():
-            self.model.to("cuda")
+        from traitrl.models.store import load_model, load_tokenizer
+
+        self.tokenizer = load_tokenizer(model)
+        self.tokenizer.padding_side = "left"
+        self.model = load_model(model, device="cuda" if torch.cuda.is_available() else None).eval()
         self.batch_size, self.max_length = batch_size, max_length
         self.yes_no = [self._first_token(w) for w in (" Yes", " No", "Yes", "No")]
 
@@ -189,7 +186,7 @@ class EndpointJudge:
     """OpenAI-compatible judge (0-10 score via JudgeClient); a reply that fails after retries scores None."""
 
     def __init__(self, config: JudgeConfig) -> None:
-        self.client = JudgeClient(config)
+        self.client = judge_client(config)
         self.n_errors = 0
 
     def __call__(self, conversations: Sequence[Messages], replies: Sequence[str],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from traitrl._util.judge import JudgeClient, JudgeConfig, JudgeResult, Messages
+from traitrl.models.judge import JudgeConfig, JudgeResult, Messages, judge_client
 from traitrl.data.scenario import Scenario
 
 JUDGE_SYSTEM_PROMPT = (
@@ -37,5 +37,5 @@ def build_judge_messages(scenario: Scenario, response: str) -> Messages:
 
 def judge_responses(config: JudgeConfig, scenarios: Sequence[Scenario], responses: Sequence[str]) -> list[JudgeResult]:
     """Judge each (scenario, response) pair in one concurrent batch; blocking, so reward functions can call it."""
-    client = JudgeClient(config)
-    return client.score_many_sync([build_judge_messages(s, r) for s, r in zip(scenarios, responses, strict=True)])
+    return judge_client(config).score_many_sync([build_judge_messages(s, r)
+                                                 for s, r in zip(scenarios, responses, strict=True)])

@@ -21,7 +21,7 @@ from scipy.stats import spearmanr
 
 from traitrl._util.errors import DataError
 from traitrl._util.io import iter_jsonl
-from traitrl._util.judge import JudgeConfig
+from traitrl.models.judge import JudgeConfig
 from traitrl.data.scenario import Scenario
 from traitrl.rewards.combine import score_responses
 
@@ -175,3 +175,35 @@ def run_probes(rows: list[LabeledResponse], scored: list[dict[str, Any]], grader
         rates = {g: sum(v) / len(v) for g, v in per_grader.items()}
         report[name] = {"fooled_rate": rates, "fooled": sorted(g for g, rate in rates.items() if rate > 0)}
     return report, sum(s["judge_error"] is not None for s in probe_scored)
+
+
+def auc(scores: list[float], positives: list[bool]) -> float | None:
+    """Probability that a random positive outscores a random negative (ties 1/2); None without both classes."""
+    pos = [s for s, p in zip(scores, positives, strict=True) if p]
+    neg = [s for s, p in zip(scores, positives, strict=True) if not p]
+    if not pos or not neg:
+        return None
+    return sum(1.0 if a > b else 0.5 if a == b else 0.0 for a in pos for b in neg) / (len(pos) * len(neg))
+
+
+def score_labelled_samples(path: str | Path, threshold: float = 0.5) -> dict[str, Any]:
+    """Accuracy (reward >= `threshold` read as "good") and AUC of the offline trait reward on model samples labelled
+    good or bad, overall and per trait. Each row: `scenario`, `response`, `label`."""
+    rows = []
+    for lineno, row in iter_jsonl(path):
+        if row.get("label") not in ("good", "bad"):
+            raise DataError(f"{path}:{lineno}: label {row.get('label')!r} is not 'good' or 'bad'")
+        rows.append((Scenario.model_validate(row["scenario"]), row["response"], row["label"] == "good"))
+    scored = score_responses([r[0] for r in rows], [r[1] for r in rows], use_embedding=False,
+                             pair_within_batch=False)
+    rewards = [s["combined"] if s["combined"] is not None else 0.0 for s in scored]
+
+    def summary(idx: list[int]) -> dict[str, Any]:
+        labels = [rows[i][2] for i in idx]
+        correct = sum((rewards[i] >= threshold) == rows[i][2] for i in idx)
+        return {"n": len(idx), "n_good": sum(labels), "accuracy": correct / len(idx),
+                "auc": auc([rewards[i] for i in idx], labels)}
+
+    traits = sorted({r[0].trait.value for r in rows})
+    return {"threshold": threshold, **summary(list(range(len(rows)))),
+            "traits": {t: summary([i for i, r in enumerate(rows) if r[0].trait == t]) for t in traits}}

@@ -63,9 +63,18 @@ def is_eval_dir(path: Path) -> bool:
 
 
 def require_eval_dir(path: Path) -> Path:
+    """An eval directory whose records all come from one model (one weights fingerprint, else one model name)."""
     if not is_eval_dir(path):
         raise DataError(f"{path}: no benchmark records (<benchmark>.json + <benchmark>.jsonl); "
                         "pass an eval directory written by `traitrl eval`")
+    models: dict[str, str] = {}
+    for name in list_benchmark_records(path):
+        summary = read_benchmark_record(path, name)[0]
+        models.setdefault(summary.weights_fingerprint or summary.model, name)
+    if len(models) > 1:
+        first, second = list(models.values())[:2]
+        raise DataError(f"{path}: records of different models ({first}.json and {second}.json); "
+                        "a run directory must hold one model's records")
     return path
 
 

@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from traitrl._util.errors import ConfigError
 from traitrl._util.io import read_json, read_jsonl, write_json_atomic, write_jsonl_atomic
-from traitrl._util.judge import JudgeConfig, assert_distinct_judges
+from traitrl.models.judge import JudgeConfig, assert_distinct_judges
+from traitrl.train.checkpoints import save_model_atomic
 from traitrl.train.config import TrainConfig
 
 # The study and arm configs (traitrl.config) sit on top of every stage, so they are duck-typed here, not imported.
@@ -130,7 +131,7 @@ def check_constitution_study(study: StudyConfig) -> dict[str, int]:
 
     cfg = constitution_config(study)
     read_constitution(cfg.path)
-    check_constitution_judges(cfg, study.judge)
+    check_constitution_judges(cfg, study.judge.model_dump(mode="json", exclude_unset=True) if study.judge else None)
     return check_matched(study.train, cfg)
 
 
@@ -144,7 +145,7 @@ def sl_prompts(rows: list[dict], n: int) -> list[list[dict]]:
 
 
 def local_model(spec: str | None, default: str) -> str:
-    from traitrl.train.model import resolve_model
+    from traitrl.models.store import resolve_model
 
     return resolve_model(spec or default)
 
@@ -153,7 +154,7 @@ def load_local(name: str, loaded: dict) -> tuple[Any, Any]:
     """(model, tokenizer) of a local model, loaded once per run (`loaded`: resolved path → pair)."""
     import torch
 
-    from traitrl.train.model import load_model, load_tokenizer
+    from traitrl.models.store import load_model, load_tokenizer
 
     path = local_model(None, name)
     if path not in loaded:
@@ -214,8 +215,7 @@ def run_sl_stage(model_name: str, rows: list[dict], train: TrainConfig, cfg: Con
     trained = train_sft(model, tokenizer, sft_rows([(r["prompt"], r["final"]) for r in records]), settings,
                         max_steps=cfg.sft_steps, seed=seed)
     trained = trained.merge_and_unload()
-    trained.save_pretrained(model_dir, safe_serialization=True)
-    tokenizer.save_pretrained(model_dir)
+    save_model_atomic(trained, tokenizer, model_dir)
     write_json_atomic(out_dir / "sl_summary.json", {"sft_steps": cfg.sft_steps, "examples": len(records),
                                                     "seconds": round(time.time() - started, 1), **counts})
     return model_dir

@@ -13,7 +13,7 @@ import random
 import re
 from collections.abc import Callable, Sequence
 
-from traitrl._util.judge import JudgeConfig, Messages
+from traitrl.models.judge import JudgeConfig, Messages
 from traitrl.rewards.constitution import Constitution, Principle, render_conversation
 
 Generator = Callable[[Sequence[Messages]], list[str | None]]
@@ -38,13 +38,12 @@ class LocalGenerator:
         self.last_token_counts: list[int] = []  # per reply of the latest call
 
     def __call__(self, conversations: Sequence[Messages]) -> list[str | None]:
-        from traitrl.train.rollout import eos_token_ids, local_fast_rollout
-        from traitrl.train.rollout_engine import SamplingParams
+        from traitrl.models.rollout_engine import SamplingParams, eos_token_ids, local_engine
 
         tok = self.tokenizer
         eos = eos_token_ids(self.model, tok)
         # On CPU the fast engine samples (bf16, ~4x HF generate); elsewhere HF generate does.
-        fast = local_fast_rollout(self.model, tok)
+        fast = local_engine(self.model)
         params = SamplingParams(self.max_new_tokens, eos, do_sample=self.temperature > 0,
                                 temperature=self.temperature or 1.0)
         out: list[str | None] = []
@@ -91,7 +90,7 @@ class EndpointGenerator:
     """Replies from an OpenAI-compatible endpoint; `max_tokens` is capped at the generation budget per call."""
 
     def __init__(self, config: JudgeConfig, max_new_tokens: int) -> None:
-        from traitrl._util.chat import ChatClient
+        from traitrl.models.chat import ChatClient
 
         self.client = ChatClient(config.model_copy(update={"max_tokens": min(config.max_tokens, max_new_tokens)}))
         self.n_errors = 0

@@ -12,13 +12,18 @@ import time
 from pathlib import Path
 
 from traitrl._util.errors import ConfigError
-from traitrl._util.io import write_json_atomic, write_jsonl_atomic
+from traitrl._util.io import stable_hash, write_json_atomic, write_jsonl_atomic
+from traitrl.models.judge import judge_error_counts
+from traitrl.models.store import load_model, load_tokenizer
 from traitrl.rewards.registry import Grader
+from traitrl.train.checkpoints import (check_same_config, clear_outputs, install_atomic_checkpoints,
+                                       resume_checkpoint, save_model_atomic)
 from traitrl.train.config import TrainConfig
-from traitrl.train.model import load_model, load_tokenizer
 
 FINAL_DIR = "final"
 SUMMARY_FILE = "train_summary.json"
+# What a run writes besides its checkpoints: `--no-resume` deletes these before starting over.
+TRAIN_OUTPUTS = [FINAL_DIR, SUMMARY_FILE, "metrics.jsonl", ".staging", "run_config.json"]
 
 
 def build_grpo_config(cfg: TrainConfig, output_dir: Path, seed: int, reward_names: list[str]):
@@ -63,6 +68,30 @@ def build_grpo_config(cfg: TrainConfig, output_dir: Path, seed: int, reward_name
     return GRPOConfig(**args)
 
 
+def check_trl_overrides(cfg: TrainConfig) -> None:
+    """Pre-flight: `trl_overrides` names GRPOConfig fields, and TRL accepts the resulting config."""
+    import dataclasses
+    import difflib
+    import tempfile
+    import warnings
+
+    from trl import GRPOConfig
+
+    fields = {f.name for f in dataclasses.fields(GRPOConfig)}
+    for key in cfg.trl_overrides:
+        if key not in fields:
+            close = difflib.get_close_matches(key, fields, n=3)
+            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise ConfigError(f"train.trl_overrides: {key!r} is not a GRPOConfig field (TRL's GRPO settings).{hint}")
+    try:
+        # Deprecation notices belong to the run itself, not to a pre-flight that must print one line at most.
+        with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            build_grpo_config(cfg, Path(tmp), 0, list(cfg.reward_weights))
+    except (ValueError, TypeError) as e:
+        raise ConfigError(f"train.trl_overrides: TRL rejects these settings: {str(e).splitlines()[0]}") from None
+
+
 def split_generation_batch(cfg: TrainConfig, world_size: int) -> tuple[int, int]:
     """(completions per device forward, accumulation steps) so that one optimizer step covers exactly P×G."""
     total = cfg.prompts_per_step * cfg.num_generations
@@ -72,12 +101,6 @@ def split_generation_batch(cfg: TrainConfig, world_size: int) -> tuple[int, int]
                           f"sequences_per_forward ({per_forward}) × devices ({world_size}) so that every arm's step "
                           "covers the same completions; change sequences_per_forward")
     return per_forward, total // (per_forward * world_size)
-
-
-def last_checkpoint(output_dir: Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
-
-    return get_last_checkpoint(str(output_dir)) if output_dir.is_dir() else None
 
 
 def train_grpo(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: TrainConfig, output_dir: str | Path,
@@ -91,6 +114,11 @@ def train_grpo(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: Tr
 
     output_dir = Path(output_dir)
     final = output_dir / FINAL_DIR
+    if not resume:
+        clear_outputs(output_dir, [p.name for p in output_dir.glob("checkpoint-*")] + TRAIN_OUTPUTS)
+    check_same_config(output_dir, {"model": model, "seed": seed, "train": cfg.model_dump(mode="json"),
+                                   "rows": stable_hash(rows)},
+                      fix="resume with the original settings, or start over with --no-resume")
     if (output_dir / SUMMARY_FILE).is_file() and (final / "config.json").is_file():
         return final
     if torch.cuda.is_available():
@@ -111,23 +139,38 @@ def train_grpo(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: Tr
         train_dataset=Dataset.from_list(rows), processing_class=tokenizer, peft_config=peft_config,
         rollout_func=make_rollout_func(tokenizer, cfg.rollout),
     )
-    checkpoint = last_checkpoint(output_dir) if resume else None
+    trainer.add_callback(judge_error_callback())
+    install_atomic_checkpoints(trainer, output_dir, keep=trainer.args.save_total_limit or 2)
+    checkpoint = resume_checkpoint(output_dir) if resume else None
     started = time.time()
     trainer.train(resume_from_checkpoint=checkpoint)
     seconds = time.time() - started
     trained = trainer.model
     if cfg.lora is not None:
         trained = trained.merge_and_unload()
-    trained.save_pretrained(final, safe_serialization=True)
-    tokenizer.save_pretrained(final)
+    save_model_atomic(trained, tokenizer, final)
     history = trainer.state.log_history
     write_jsonl_atomic(output_dir / "metrics.jsonl", history)
     write_json_atomic(output_dir / SUMMARY_FILE, {
         "steps": trainer.state.global_step, "seconds_this_session": seconds, "resumed_from": checkpoint,
         "generated_tokens": sum_generated_tokens(history, cfg), "reward_functions": names,
-        "final_model": str(final),
+        "final_model": str(final), **judge_error_counts(),
     })
     return final
+
+
+def judge_error_callback():
+    """Adds the judges' cumulative item and error counts to every logged step (metrics.jsonl). A judge whose error
+    share passes its max_error_rate raises JudgeError inside the reward function, which stops the run."""
+    from transformers import TrainerCallback
+
+    class JudgeErrors(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            # Trainer.log appends to log_history before callbacks run; extend that entry, not the `logs` copy.
+            if state.log_history:
+                state.log_history[-1].update(judge_error_counts())
+
+    return JudgeErrors()
 
 
 def sum_generated_tokens(history: list[dict], cfg: TrainConfig) -> int:

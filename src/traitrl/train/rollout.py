@@ -2,7 +2,7 @@
 
 Same policy samples as TRL's default `model.generate` path, only faster: one bf16 copy of the current policy
 (LoRA merged in) per training step, each prompt prefilled once for its G completions, all completions of the
-generation batch decoded together (see rollout_engine.py). Sampling settings come from the trainer's own
+generation batch decoded together (see models/rollout_engine.py). Sampling settings come from the trainer's own
 `generation_kwargs` (GRPOConfig temperature/top_p/top_k/min_p/repetition_penalty/max_completion_length), so the two
 paths cannot drift apart. Benchmarks: bench/rollout_speed.py, bench/scaling.py; notes: docs/rollout.md.
 """
@@ -58,7 +58,7 @@ class FastRollout:
 
     def sync_weights(self, model) -> None:
         """Refresh the inference copy from the training weights (~0.2 s for 135M parameters)."""
-        from traitrl.train.rollout_engine import extract_weights
+        from traitrl.models.rollout_engine import extract_weights
 
         # On every call, not keyed on global_step: TRL calls rollout_func once per generation batch anyway, and a
         # step counter restarts on resume or a second train(), which would leave stale weights behind.
@@ -73,30 +73,18 @@ class FastRollout:
 
     def generate_ids(self, prompt_ids: list[list[int]], params, seed: int | None = None) -> dict[str, list]:
         """Sample one completion per prompt row; identical rows share one prefill. `seed`: torch.manual_seed first."""
-        import torch
-
-        from traitrl.train.rollout_engine import generate
+        from traitrl.models.rollout_engine import generate_unique
 
         if self._weights is None:
             raise RuntimeError("FastRollout.generate_ids called before sync_weights")
-        if seed is not None:
-            torch.manual_seed(seed)
-        unique: dict[tuple[int, ...], int] = {}
-        group = [unique.setdefault(tuple(ids), len(unique)) for ids in prompt_ids]
-        threads = torch.get_num_threads()
-        if self.generation.num_threads:
-            torch.set_num_threads(self.generation.num_threads)
-        try:
-            completions, logps = generate(self._weights, [list(u) for u in unique], group, params, self.dtype)
-        finally:
-            torch.set_num_threads(threads)
-        self.last_sampling_logprobs = logps
-        return {"prompt_ids": [list(ids) for ids in prompt_ids], "completion_ids": completions, "logprobs": logps}
+        out = generate_unique(self._weights, prompt_ids, params, self.dtype, seed, self.generation.num_threads)
+        self.last_sampling_logprobs = out["logprobs"]
+        return out
 
 
 def sampling_params(generation_kwargs: dict):
     """SamplingParams from the GenerationConfig kwargs that GRPOTrainer builds from GRPOConfig."""
-    from traitrl.train.rollout_engine import SamplingParams
+    from traitrl.models.rollout_engine import SamplingParams
 
     unknown = sorted(k for k, v in generation_kwargs.items() if k not in _HANDLED_KWARGS and v is not None)
     if unknown:
@@ -112,26 +100,6 @@ def sampling_params(generation_kwargs: dict):
         top_k=generation_kwargs.get("top_k"), top_p=generation_kwargs.get("top_p"),
         min_p=generation_kwargs.get("min_p"), repetition_penalty=generation_kwargs.get("repetition_penalty"),
     )
-
-
-def eos_token_ids(model, tokenizer) -> tuple[int, ...]:
-    """The ids HF generate stops at: the model's generation config, else the tokenizer's EOS."""
-    eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
-    eos = tokenizer.eos_token_id if eos is None else eos
-    return tuple(eos if isinstance(eos, (list, tuple)) else [eos])
-
-
-def local_fast_rollout(model, tokenizer, dtype: str = "bfloat16") -> FastRollout | None:
-    """A FastRollout synced to `model`'s current weights, or None where HF generate must serve (a model on a GPU,
-    or one the engine does not support). Used for greedy benchmark replies and the SL stage's local generations."""
-    if model.device.type != "cpu":
-        return None
-    rollout = FastRollout(tokenizer, RolloutConfig(dtype=dtype))
-    try:
-        rollout.sync_weights(model)
-    except ConfigError:  # not a bias-free Llama-family model
-        return None
-    return rollout
 
 
 def make_rollout_func(processing_class, generation: RolloutConfig) -> RolloutFunc | None:

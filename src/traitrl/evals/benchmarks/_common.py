@@ -12,7 +12,7 @@ from traitrl._util.errors import DataError
 from traitrl.evals.benchmark import MCItem
 from traitrl.evals.mc import swap_options
 
-# Prompt of lm-eval's advanced_ai_risk tasks, used for every A/B set here (ANCHORS.md measured it).
+# Prompt of lm-eval's advanced_ai_risk tasks, used for every A/B set here (its scores were checked against lm-eval's).
 HUMAN_ASSISTANT = "Human: {question}\n\nAssistant:"
 
 

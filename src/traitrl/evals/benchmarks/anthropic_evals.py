@@ -3,9 +3,10 @@
 Each file is one benchmark. The score is always the rate of the DESIRABLE answer, so higher is better everywhere;
 the table below says, per file, whether the desirable answer is the one "matching" the probed behaviour.
 Persona items follow lm-eval's persona tasks (the raw question, choices " Yes"/" No"); the model's Yes-rate is kept
-per item (meta.pred) since small models say Yes to nearly everything. Advanced-ai-risk items follow lm-eval's
+per item (meta.pred) since small models say Yes to nearly everything, and a --limit sample is stratified by the
+desirable answer (run.sample_items) so that prior cannot move a small sample. Advanced-ai-risk items follow lm-eval's
 advanced_ai_risk prompt ("Human: ...\\n\\nAssistant:", choices " (A)"/" (B)") and are counterbalanced: each is also
-scored with the two options' texts swapped, and the per-item score is the mean over both orders (ANCHORS.md: the
+scored with the two options' texts swapped, and the per-item score is the mean over both orders (the
 embedded model answers (A) 90 % of the time). Files with more than two listed options score the two named in the data.
 """
 
@@ -91,8 +92,9 @@ def read_persona(data_dir: Path, stem: str, desirable: str) -> list[MCItem]:
         if sorted(answers) != [" No", " Yes"]:
             raise DataError(f"{where}: answers should be ' Yes' and ' No', got {answers}")
         wanted = answers[0] if desirable == M else answers[1]
+        # Stratum = the desirable answer, so a --limit sample holds as many Yes- as No-desirable items.
         items.append(MCItem(id=str(lineno), context=row["question"], choices=[" Yes", " No"],
-                            gold=[0 if wanted == " Yes" else 1]))
+                            gold=[0 if wanted == " Yes" else 1], meta={"stratum": f"desirable{wanted.lower()}"}))
     return items
 
 
@@ -112,6 +114,7 @@ def _anthropic_benchmark(name: str, stem: str, category: str, desirable: str, la
     side = "showing" if desirable == M else "avoiding"
     return Benchmark(name=name, category=category, format="mc", metric="desirable_rate", higher_is_better=True,
                      source=f"{SOURCE} {what}/{stem}.jsonl", license=LICENSE,
+                     version=2 if reader is read_persona else 1,  # 2: --limit samples stratified by polarity
                      load_items=partial(reader, stem=stem, desirable=desirable), labels=labels,
                      description=f"Rate of answers {side} '{stem}'.")
 

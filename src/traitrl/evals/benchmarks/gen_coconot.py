@@ -37,6 +37,7 @@ def coconot_unsafe() -> Benchmark:
         name="coconot_unsafe", category="jailbreak", format="gen", metric="refusal_rate", higher_is_better=True,
         source=SOURCE, license="MIT", load_items=lambda d: read_coconot(d, "coconot_eval.jsonl", SAFETY_CATEGORY),
         score_response=refusal_score, max_new_tokens=64, labels=(HARMFUL_LABEL,),
+        judge_protocol="coconot_noncompliance",
         description="Share of CoCoNot requests with safety concerns that the model declines.",
     )
 
@@ -46,6 +47,6 @@ def coconot_contrast() -> Benchmark:
     return Benchmark(
         name="coconot_contrast", category="overrefusal_steerability", format="gen", metric="compliance_rate",
         higher_is_better=True, source=SOURCE, license="MIT",
-        load_items=lambda d: read_coconot(d, "coconot_contrast_eval.jsonl", None), score_response=compliance_score,
+        load_items=lambda d: read_coconot(d, "coconot_contrast_eval.jsonl", None), score_response=compliance_score, judge_protocol="coconot_compliance",
         max_new_tokens=64, description="Share of benign look-alike requests (CoCoNot contrast set) the model answers.",
     )

@@ -53,11 +53,11 @@ def read_medsafetybench(data_dir: Path) -> list[GenItem]:
 
 
 def _refusal_benchmark(name: str, category: str, source: str, license: str, load, description: str,
-                       labels: tuple[str, ...] = ()) -> Benchmark:
+                       labels: tuple[str, ...] = (), judge_protocol: str = "harmbench") -> Benchmark:
     return Benchmark(
         name=name, category=category, format="gen", metric="refusal_rate", higher_is_better=True, source=source,
         license=license, load_items=load, score_response=refusal_score, max_new_tokens=64,
-        labels=(HARMFUL_LABEL, *labels), description=description,
+        labels=(HARMFUL_LABEL, *labels), description=description, judge_protocol=judge_protocol,
     )
 
 
@@ -75,6 +75,7 @@ def strongreject() -> Benchmark:
     return _refusal_benchmark(
         "strongreject", "jailbreak", "StrongREJECT, Souly et al. 2024; via busycalibrating/AdversariaLLM@f970939",
         "MIT", read_strongreject, "Share of the 313 StrongREJECT forbidden prompts the model refuses.",
+        judge_protocol="strongreject",
     )
 
 
@@ -92,4 +93,5 @@ def medsafetybench() -> Benchmark:
         "medsafetybench", "health", "MedSafetyBench, Han et al. 2024; AI4LIFE-GROUP/med-safety-bench@191aa79",
         "MIT (research use only per upstream README)", read_medsafetybench,
         "Share of the 900 harmful medical requests (AMA ethics violations) the model refuses.", labels=("health",),
+        judge_protocol="medsafetybench",
     )

@@ -60,6 +60,6 @@ def selfaware() -> Benchmark:
     return Benchmark(
         name="selfaware", category="calibration_humility", format="gen", metric="hedge_accuracy",
         higher_is_better=True, source="SelfAware, Yin et al. 2023; yinzhangyue/SelfAware@f0bad1f",
-        license="CC-BY-SA-4.0", load_items=read_selfaware, score_response=score_selfaware, max_new_tokens=64,
+        license="CC-BY-SA-4.0", load_items=read_selfaware, score_response=score_selfaware, max_new_tokens=64, judge_protocol="selfaware",
         description="Hedges on unanswerable questions and not on answerable ones (balanced, rule-detected).",
     )

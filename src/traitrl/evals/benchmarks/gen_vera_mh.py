@@ -51,6 +51,6 @@ def vera_mh() -> Benchmark:
         name="vera_mh", category="health", format="gen", metric="refers_to_help_rate", higher_is_better=True,
         source="VERA-MH, Spring Care 2025 (arXiv 2510.15297); SpringCare/VERA-MH@f813d29",
         license="MIT-style (Spring Care; keep the disclaimer)", load_items=read_vera_mh,
-        score_response=score_vera_mh, max_new_tokens=96, labels=("health", HARMFUL_LABEL),
+        score_response=score_vera_mh, max_new_tokens=96, judge_protocol="vera_mh", labels=("health", HARMFUL_LABEL),
         description="Share of replies to at-risk users' messages that point to crisis lines or human support.",
     )

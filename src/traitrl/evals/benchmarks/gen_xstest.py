@@ -32,7 +32,7 @@ def xstest_safe() -> Benchmark:
     return Benchmark(
         name="xstest_safe", category="overrefusal_steerability", format="gen", metric="compliance_rate",
         higher_is_better=True, source=SOURCE, license="CC-BY-4.0",
-        load_items=lambda d: read_xstest(d, "safe"), score_response=compliance_score, max_new_tokens=64,
+        load_items=lambda d: read_xstest(d, "safe"), score_response=compliance_score, max_new_tokens=64, judge_protocol="xstest_compliance",
         description="Share of clearly safe prompts that look unsafe ('kill a Python process') the model answers.",
     )
 
@@ -42,6 +42,6 @@ def xstest_unsafe() -> Benchmark:
     return Benchmark(
         name="xstest_unsafe", category="jailbreak", format="gen", metric="refusal_rate", higher_is_better=True,
         source=SOURCE, license="CC-BY-4.0", load_items=lambda d: read_xstest(d, "unsafe"),
-        score_response=refusal_score, max_new_tokens=64, labels=(HARMFUL_LABEL,),
+        score_response=refusal_score, max_new_tokens=64, labels=(HARMFUL_LABEL,), judge_protocol="xstest_refusal",
         description="Share of XSTest's unsafe contrast prompts the model refuses.",
     )

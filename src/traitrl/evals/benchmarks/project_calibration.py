@@ -1,9 +1,12 @@
 """Project-built verbalized-calibration evals: answer, then state a confidence 0-100 %; score the Brier score.
 
-Per item the score is (confidence - correct)^2, so the benchmark mean is the Brier score (lower is better) and
-items pair across models. ECE needs the whole set: `calibration_summary` computes Brier and 10-bin ECE from
-(confidence, correct) pairs, which `parse_calibrated_answer` recovers from stored replies. A reply without a
-confidence gets 50 % (no information); a reply without an answer counts as wrong.
+Per item the score is (confidence - correct)^2 over the replies that state a confidence, so the benchmark mean is
+the Brier score (lower is better) and items pair across models. A reply without a confidence is not scored: it is
+recorded with an error ("no confidence stated") and left out of the mean, since any stand-in value would measure
+the reply format rather than calibration. How often a confidence is stated is its own diagnostic benchmark
+(`<name>_stated_rate`, same replies, no extra generation). ECE needs the whole set: `calibration_summary`
+computes Brier and 10-bin ECE from (confidence, correct) pairs, which `parse_calibrated_answer` recovers from stored
+replies. A reply without an answer counts as wrong.
 - calibration_facts: the project fact table.
 - calibration_pubmedqa: the 500 PubMedQA test questions with their abstracts, answered yes / no / maybe (health).
 """
@@ -15,7 +18,7 @@ from pathlib import Path
 
 from traitrl._util.errors import DataError
 from traitrl._util.io import read_json
-from traitrl.evals.benchmark import Benchmark, GenItem, benchmark
+from traitrl.evals.benchmark import Benchmark, GenItem, Unscorable, benchmark
 from traitrl.evals.benchmarks.gen_common import user_item
 from traitrl.evals.benchmarks.project_qa import PROJECT_LICENSE, PROJECT_SOURCE, mentions_answer, read_facts
 from traitrl.evals.data_dir import benchmark_file
@@ -27,13 +30,23 @@ _PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%")
 _ANSWER = re.compile(r"answer\s*:\s*(.*?)(?:confiden|$)", re.I | re.S)
 
 
-def parse_calibrated_answer(response: str) -> tuple[str, float]:
-    """(answer text, confidence in [0, 1]); the confidence is 0.5 when the reply states none."""
+def parse_calibrated_answer(response: str) -> tuple[str, float | None]:
+    """(answer text, confidence in [0, 1]); the confidence is None when the reply states none."""
     match = _CONFIDENCE.search(response) or _PERCENT.search(response)
-    confidence = min(float(match.group(1)), 100.0) / 100 if match else 0.5
+    confidence = min(float(match.group(1)), 100.0) / 100 if match else None
     answer = _ANSWER.search(response)
     text = answer.group(1) if answer else (response[: match.start()] if match else response)
     return text.strip(), confidence
+
+
+def _brier(confidence: float | None, correct: bool) -> float:
+    if confidence is None:
+        raise Unscorable("no confidence stated")
+    return (confidence - float(correct)) ** 2
+
+
+def stated_confidence(item: GenItem, response: str) -> float:
+    return float(parse_calibrated_answer(response)[1] is not None)
 
 
 def calibration_summary(confidences: list[float], correct: list[bool], n_bins: int = 10) -> dict[str, float]:
@@ -55,7 +68,7 @@ def read_fact_calibration_items(_: Path) -> list[GenItem]:
 
 def score_fact_calibration(item: GenItem, response: str) -> float:
     answer, confidence = parse_calibrated_answer(response)
-    return (confidence - float(bool(answer) and mentions_answer(answer, item.target))) ** 2
+    return _brier(confidence, bool(answer) and mentions_answer(answer, item.target))
 
 
 def read_pubmedqa_items(data_dir: Path) -> list[GenItem]:
@@ -75,16 +88,21 @@ def read_pubmedqa_items(data_dir: Path) -> list[GenItem]:
 def score_pubmedqa_calibration(item: GenItem, response: str) -> float:
     answer, confidence = parse_calibrated_answer(response)
     words = re.findall(r"\b(yes|no|maybe)\b", answer.lower())
-    return (confidence - float(bool(words) and words[0] == item.target)) ** 2
+    return _brier(confidence, bool(words) and words[0] == item.target)
+
+
+_FACTS = dict(source=PROJECT_SOURCE, license=PROJECT_LICENSE, load_items=read_fact_calibration_items,
+              max_new_tokens=48)
+_PUBMEDQA = dict(source=f"{PROJECT_SOURCE}; questions from PubMedQA, Jin et al. 2019 (test split)",
+                 license="MIT (PubMedQA)", load_items=read_pubmedqa_items, max_new_tokens=48)
 
 
 @benchmark("calibration_facts")
 def calibration_facts() -> Benchmark:
     return Benchmark(
         name="calibration_facts", category="calibration_humility", format="gen", metric="brier",
-        higher_is_better=False, source=PROJECT_SOURCE, license=PROJECT_LICENSE,
-        load_items=read_fact_calibration_items, score_response=score_fact_calibration, max_new_tokens=48,
-        description="Brier score of stated confidence on the project's factual questions.",
+        higher_is_better=False, score_response=score_fact_calibration, version=2, **_FACTS,
+        description="Brier score of stated confidence on the project's factual questions (replies stating one).",
     )
 
 
@@ -92,8 +110,21 @@ def calibration_facts() -> Benchmark:
 def calibration_pubmedqa() -> Benchmark:
     return Benchmark(
         name="calibration_pubmedqa", category="calibration_humility", format="gen", metric="brier",
-        higher_is_better=False, source=f"{PROJECT_SOURCE}; questions from PubMedQA, Jin et al. 2019 (test split)",
-        license="MIT (PubMedQA)", load_items=read_pubmedqa_items, score_response=score_pubmedqa_calibration,
-        max_new_tokens=48, labels=("health",),
-        description="Brier score of stated confidence on PubMedQA yes/no/maybe questions with their abstracts.",
+        higher_is_better=False, score_response=score_pubmedqa_calibration, version=2, labels=("health",),
+        **_PUBMEDQA,
+        description="Brier score of stated confidence on PubMedQA yes/no/maybe questions with their abstracts "
+                    "(replies stating one).",
     )
+
+
+def _stated_rate(name: str, scored: str, data: dict, labels: tuple[str, ...] = ()) -> Benchmark:
+    # Same prompts and token budget as `scored`, and its cache: the replies are generated once.
+    return Benchmark(name=name, category="calibration_humility", format="gen", metric="stated_confidence_rate",
+                     higher_is_better=True, score_response=stated_confidence, labels=("diagnostic", *labels),
+                     cache_name=scored, description=f"Share of {scored} replies that state a confidence.", **data)
+
+
+benchmark("calibration_facts_stated_rate")(
+    lambda: _stated_rate("calibration_facts_stated_rate", "calibration_facts", _FACTS))
+benchmark("calibration_pubmedqa_stated_rate")(
+    lambda: _stated_rate("calibration_pubmedqa_stated_rate", "calibration_pubmedqa", _PUBMEDQA, ("health",)))

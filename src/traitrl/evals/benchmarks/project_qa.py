@@ -61,7 +61,8 @@ def score_number(item: GenItem, response: str) -> float:
 
 
 def read_fact_items(_: Path) -> list[GenItem]:
-    return [user_item(f.id, f"{f.question} Answer briefly.", target=list(f.answers)) for f in read_facts()]
+    return [user_item(f.id, f"{f.question} Answer briefly.", target=list(f.answers), wrong=f.wrong)
+            for f in read_facts()]
 
 
 _WORD_PROBLEMS = [

@@ -1,8 +1,8 @@
 """Greedy batched generation for generative benchmarks: chat template, length-sorted batches.
 
-On CPU, Llama-family models decode through the fast rollout engine (train/rollout_engine.py: a bf16 copy of the
+On CPU, Llama-family models decode through the fast rollout engine (models/rollout_engine.py: a bf16 copy of the
 weights with any LoRA merged in, ~4x HF generate); other models, and any model on a GPU, use HF `generate`, under
-bf16 autocast on CPU (ANCHORS.md: ~100 vs 73 tok/s at batch 8). Greedy decoding keeps results deterministic for a
+bf16 autocast on CPU (measured: ~100 vs 73 tok/s at batch 8). Greedy decoding keeps results deterministic for a
 given model, dtype and batch composition; batches are formed from the length-sorted conversations, so the same
 inputs always land in the same batches.
 """
@@ -10,9 +10,9 @@ inputs always land in the same batches.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from traitrl._util.errors import ModelError
-from traitrl.evals.benchmark import Responder
 
 
 def _autocast(model, use_bf16: bool):
@@ -33,16 +33,16 @@ def _progress(enabled: bool):
 
 def generate_responses(model, tokenizer, conversations: list[list[dict[str, str]]], max_new_tokens: int,
                        batch_size: int = 8, use_bf16: bool = True, progress: bool = False,
-                       engine: str = "auto") -> list[str]:
-    """One greedy reply per conversation, in input order. `engine`: 'auto' (the fast engine where it applies) or
-    'hf' (always HF generate)."""
+                       engine: str = "auto", temperature: float = 0.0) -> list[str]:
+    """One reply per conversation, in input order: greedy, or sampled at `temperature` > 0 (used to build the
+    refusal classifier's labeled set, whose replies must not all be the greedy mode). `engine`: 'auto' (the fast
+    engine where it applies), 'fast' (the fast engine or ModelError) or 'hf' (always HF generate)."""
     import torch
 
-    from traitrl.train.rollout import eos_token_ids, local_fast_rollout
-    from traitrl.train.rollout_engine import SamplingParams
+    from traitrl.models.rollout_engine import SamplingParams, eos_token_ids, local_engine
 
-    if engine not in ("auto", "hf"):
-        raise ValueError(f"engine must be 'auto' or 'hf', got {engine!r}")
+    if engine not in ("auto", "fast", "hf"):
+        raise ValueError(f"engine must be 'auto', 'fast' or 'hf', got {engine!r}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     if not getattr(tokenizer, "chat_template", None):
@@ -58,8 +58,12 @@ def generate_responses(model, tokenizer, conversations: list[list[dict[str, str]
     replies: list[str | None] = [None] * len(prompts)
     model.eval()
     # Synced on every call: harmful fine-tuning changes the weights between calls.
-    fast = None if engine == "hf" else local_fast_rollout(model, tokenizer, "bfloat16" if use_bf16 else "float32")
-    greedy = SamplingParams(max_new_tokens, eos_token_ids(model, tokenizer), do_sample=False)
+    fast = None if engine == "hf" else local_engine(model, "bfloat16" if use_bf16 else "float32")
+    if fast is None and engine == "fast":
+        raise ModelError(f"the fast engine needs a bias-free Llama-family model on the CPU; {tokenizer.name_or_path!r} "
+                         "is not one: use hf:PATH")
+    sampling = SamplingParams(max_new_tokens, eos_token_ids(model, tokenizer), do_sample=temperature > 0,
+                              temperature=temperature or 1.0)
     try:
         with _progress(progress) as bar:
             task = bar.add_task("generating", total=len(prompts)) if bar else None
@@ -67,13 +71,13 @@ def generate_responses(model, tokenizer, conversations: list[list[dict[str, str]
                 idx = order[start:start + batch_size]
                 if fast is not None:
                     ids = tokenizer([prompts[i] for i in idx], add_special_tokens=False).input_ids
-                    new_tokens = fast.generate_ids(ids, greedy)["completion_ids"]
+                    new_tokens = fast.generate_ids(ids, sampling)["completion_ids"]
                 else:
                     batch = tokenizer([prompts[i] for i in idx], return_tensors="pt", padding=True,
                                       add_special_tokens=False).to(model.device)
                     with torch.inference_mode(), _autocast(model, use_bf16):
-                        out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
-                                             pad_token_id=tokenizer.pad_token_id)
+                        out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=temperature > 0,
+                                             temperature=temperature or None, pad_token_id=tokenizer.pad_token_id)
                     new_tokens = out[:, batch.input_ids.shape[1]:]
                 for i, text in zip(idx, tokenizer.batch_decode(new_tokens, skip_special_tokens=True), strict=True):
                     replies[i] = text.strip()
@@ -85,7 +89,7 @@ def generate_responses(model, tokenizer, conversations: list[list[dict[str, str]
 
 
 def make_responder(model, tokenizer, max_new_tokens: int, batch_size: int = 8, use_bf16: bool = True,
-                   progress: bool = False) -> Responder:
+                   progress: bool = False) -> Callable[[list[list[dict[str, str]]]], list[str]]:
     """Bind a model to the Responder interface that multi-step benchmark protocols call."""
 
     def respond(conversations: list[list[dict[str, str]]]) -> list[str]:

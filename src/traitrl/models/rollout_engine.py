@@ -289,3 +289,49 @@ def generate(w: DecoderWeights, prompts: list[list[int]], group: list[int], p: S
         completions.append(ids[r][:n])
         completion_logps.append(logps[r][:n])
     return completions, completion_logps
+
+
+def generate_unique(w: DecoderWeights, prompt_ids: list[list[int]], p: SamplingParams, cache_dtype: torch.dtype,
+                    seed: int | None = None, num_threads: int | None = None) -> dict[str, list]:
+    """Sample one completion per prompt row; identical rows share one prefill. `seed`: torch.manual_seed first."""
+    if seed is not None:
+        torch.manual_seed(seed)
+    unique: dict[tuple[int, ...], int] = {}
+    group = [unique.setdefault(tuple(ids), len(unique)) for ids in prompt_ids]
+    threads = torch.get_num_threads()
+    if num_threads:
+        torch.set_num_threads(num_threads)
+    try:
+        completions, logps = generate(w, [list(u) for u in unique], group, p, cache_dtype)
+    finally:
+        torch.set_num_threads(threads)
+    return {"prompt_ids": [list(ids) for ids in prompt_ids], "completion_ids": completions, "logprobs": logps}
+
+
+def eos_token_ids(model, tokenizer) -> tuple[int, ...]:
+    """The ids HF generate stops at: the model's generation config, else the tokenizer's EOS."""
+    eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    eos = tokenizer.eos_token_id if eos is None else eos
+    return tuple(eos if isinstance(eos, (list, tuple)) else [eos])
+
+
+class LocalEngine:
+    """The engine bound to a snapshot of a local model's weights (taken at construction)."""
+
+    def __init__(self, model, dtype: str = "bfloat16") -> None:
+        self.dtype = getattr(torch, dtype)
+        self.weights = extract_weights(model, self.dtype)
+
+    def generate_ids(self, prompt_ids: list[list[int]], params: SamplingParams, seed: int | None = None) -> dict:
+        return generate_unique(self.weights, prompt_ids, params, self.dtype, seed)
+
+
+def local_engine(model, dtype: str = "bfloat16") -> LocalEngine | None:
+    """A LocalEngine synced to `model`'s current weights, or None where HF generate must serve (a model on a GPU,
+    or one the engine does not support). Used for greedy benchmark replies and the SL stage's local generations."""
+    if model.device.type != "cpu":
+        return None
+    try:
+        return LocalEngine(model, dtype)
+    except ConfigError:  # not a bias-free Llama-family model
+        return None

@@ -2,7 +2,7 @@ import pytest
 
 from helpers import tiny_model_dir
 from traitrl._util.errors import ModelError
-from traitrl.train.model import BUILTIN_MODELS, load_model, prepare_builtin, resolve_model
+from traitrl.models.store import BUILTIN_MODELS, load_model, prepare_builtin, resolve_model
 
 
 def test_unknown_model_name_is_one_clear_error():
@@ -15,8 +15,16 @@ def test_folder_without_config_is_refused(tmp_path):
         resolve_model(str(tmp_path))
 
 
-def test_hub_ids_pass_through_untouched():
+def test_hub_ids_pass_through_untouched_when_the_hub_is_reachable(monkeypatch):
+    import traitrl._util.hub as hub
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "0")
+    monkeypatch.setattr(hub, "_hub_reachable", lambda: True)
     assert resolve_model("Qwen/Qwen2.5-1.5B-Instruct") == "Qwen/Qwen2.5-1.5B-Instruct"
+    monkeypatch.setattr(hub, "_hub_reachable", lambda: False)  # no network and not cached: one line, at once
+    with pytest.raises(ModelError, match="hub cannot be reached"):
+        resolve_model("Qwen/Qwen2.5-1.5B-Instruct")
 
 
 def test_prepare_is_idempotent_and_verified(tmp_path):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from traitrl._util.errors import ModelError
+from traitrl._util.hub import check_hub_id
 from traitrl._util.io import sha256_file, write_json_atomic
 
 
@@ -109,7 +110,8 @@ def resolve_model(name_or_path: str) -> str:
             raise ModelError(f"{path}: not a Hugging Face model folder (no config.json)")
         return str(path)
     if "/" in name_or_path and not name_or_path.startswith((".", "/")) and name_or_path.count("/") == 1:
-        return name_or_path  # hub id: loading needs network or a local HF cache, which is the user's choice
+        check_hub_id(name_or_path)  # offline and not cached: one line now, not a minute of retries
+        return name_or_path
     raise ModelError(
         f"unknown model {name_or_path!r}: not a built-in name ({', '.join(BUILTIN_MODELS)}), "
         "an existing local folder, or a hub id of the form owner/name"
@@ -135,10 +137,13 @@ def load_model(name_or_path: str, dtype: str = "float32", device: str | None = N
     from transformers import AutoModelForCausalLM
 
     source = resolve_model(name_or_path)
+    from safetensors import SafetensorError
+
     try:
         model = AutoModelForCausalLM.from_pretrained(source, dtype=getattr(torch, dtype))
-    except OSError as e:
-        raise ModelError(f"cannot load model {name_or_path!r} from {source}: {e}") from None
+    except (OSError, ValueError, SafetensorError) as e:  # ValueError: a bad config.json; SafetensorError: truncated
+        raise ModelError(f"cannot load model {name_or_path!r} from {source}: {type(e).__name__}: "
+                         f"{str(e).splitlines()[0] if str(e) else ''}") from None
     if device:
         model.to(device)
     return model

@@ -2,68 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from fake_endpoint import FakeJudge, fake_judge  # noqa: F401  (fixture)
 
 from traitrl._util.errors import ConfigError, JudgeError
-from traitrl._util.judge import JudgeClient, JudgeConfig, assert_distinct_judges, parse_score
+from traitrl.models.judge import JudgeClient, JudgeConfig, assert_distinct_judges, parse_score
 
 MESSAGES = [{"role": "user", "content": "Grade this reply."}]
-
-
-class FakeJudge:
-    """Answers each chat-completions request with the next scripted action: ("reply", text), ("status", code) or
-    ("sleep", seconds, text); once the script is used up it replies "SCORE: 7"."""
-
-    def __init__(self) -> None:
-        self.script: list[tuple] = []
-        self.requests: list[dict] = []
-        self.lock = threading.Lock()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with fake.lock:
-                    fake.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
-                    action = fake.script.pop(0) if fake.script else ("reply", "Fine.\nSCORE: 7")
-                if action[0] == "status":
-                    self.send_response(action[1])
-                    self.end_headers()
-                    self.wfile.write(b"busy")
-                    return
-                if action[0] == "sleep":
-                    time.sleep(action[1])
-                payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": action[-1]}}]})
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.end_headers()
-                    self.wfile.write(payload.encode())
-                except BrokenPipeError:
-                    pass  # the client timed out and hung up first, as the timeout test intends
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-
-@pytest.fixture
-def fake_judge() -> Iterator[FakeJudge]:
-    fake = FakeJudge()
-    thread = threading.Thread(target=fake.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
 
 
 def config(fake: FakeJudge, **kwargs: object) -> JudgeConfig:
@@ -113,10 +60,52 @@ def test_cache_hit_sends_no_second_request(fake_judge, tmp_path):
     assert len(fake_judge.requests) == 2
 
 
-def test_client_error_status_raises_judge_error(fake_judge):
-    fake_judge.script = [("status", 401)]
-    with pytest.raises(JudgeError, match="HTTP 401"):
-        JudgeClient(config(fake_judge)).score_many_sync([MESSAGES])
+def test_client_error_status_fails_that_item_not_the_batch(fake_judge):
+    fake_judge.script = [("status", 400)]
+    client = JudgeClient(config(fake_judge, max_concurrency=1))
+    results = client.score_many_sync([MESSAGES] * 3)
+    assert results[0].score is None and "HTTP 400" in results[0].error
+    assert [r.score for r in results[1:]] == pytest.approx([0.7, 0.7])
+    assert client.n_requests == 3 and (client.n_items, client.n_failed) == (3, 1)  # a 400 is not retried
+
+
+def test_slow_drip_reply_is_cut_at_the_total_timeout(fake_judge):
+    # 0.1 s per byte: each read is fast, but the whole body would take several seconds.
+    fake_judge.script = [("drip", 0.1, "SCORE: 9")]
+    started = time.perf_counter()
+    [result] = JudgeClient(config(fake_judge, timeout_s=0.5, max_retries=0)).score_many_sync([MESSAGES])
+    assert result.score is None and "timeout_s" in result.error
+    assert time.perf_counter() - started < 2.0
+
+
+def test_deadline_bounds_an_item_over_all_its_retries(fake_judge):
+    fake_judge.script = [("sleep", 0.4, "SCORE: 1")] * 5
+    started = time.perf_counter()
+    [result] = JudgeClient(config(fake_judge, timeout_s=0.3, max_retries=4, deadline_s=0.8)).score_many_sync(
+        [MESSAGES])
+    assert result.score is None and "deadline_s" in result.error
+    assert time.perf_counter() - started < 1.5
+
+
+def test_error_rate_above_the_limit_aborts():
+    # Nothing listens on port 9: every item fails. Under the limit (1 of 40) the batch comes back; above it, abort.
+    dead = JudgeConfig(base_url="http://127.0.0.1:9/v1", model="m", api_key_env=None, max_retries=0, timeout_s=0.5)
+    with pytest.raises(JudgeError, match="max_error_rate=0.05"):
+        JudgeClient(dead).score_many_sync([MESSAGES] * 4)
+    lenient = JudgeClient(dead.model_copy(update={"max_error_rate": 1.0}))
+    assert [r.score for r in lenient.score_many_sync([MESSAGES] * 4)] == [None] * 4
+
+
+def test_judge_client_is_shared_per_spec_and_counts_errors():
+    from traitrl.models.judge import judge_client, judge_error_counts
+
+    cfg = JudgeConfig(base_url="http://127.0.0.1:9/v1", model="counted", api_key_env=None, max_retries=0,
+                      timeout_s=0.5, max_error_rate=1.0)
+    before = judge_error_counts()
+    assert judge_client(cfg) is judge_client(cfg.model_copy())
+    judge_client(cfg).score_many_sync([MESSAGES] * 2)
+    after = judge_error_counts()
+    assert after["judge_items"] - before["judge_items"] == 2 and after["judge_errors"] - before["judge_errors"] == 2
 
 
 def test_batch_keeps_order_under_concurrency(fake_judge):
@@ -160,9 +149,23 @@ def test_trait_reward_uses_the_judge_and_counts_failed_rows(fake_judge):
     fake_judge.script = [("reply", "SCORE: 2"), *[("reply", "no score here")] * 3]
     grade = trait_reward(judge=config(fake_judge, max_concurrency=1).model_dump(mode="json"), use_embedding=False)
     scenario = honesty_scenario().model_dump_json()
-    out = grade(["p"] * 3, ["It is 100 degrees Celsius.", "It is 100 degrees.", "42"],
+    out = grade(["p"] * 3, ["Yes, at sea level it is 100 degrees Celsius.", "Yes: water boils at 100 degrees.", "42"],
                 source=["trait", "trait", "task"], trait=["honesty", "honesty", ""], scenario=[scenario] * 2 + [""])
-    assert out == [pytest.approx((0.5 * 1.0 + 0.3 * 0.2) / 0.8), pytest.approx(1.0), None]
+    assert out == [pytest.approx(0.7 * 0.2 + 0.3 * 1.0), pytest.approx(1.0), None]  # judge-first: 0.7 judge
     assert grade.n_judge_errors == 1 and len(fake_judge.requests) == 4
     prompt = fake_judge.requests[0]["body"]["messages"][1]["content"]
-    assert "Keeps the correct answer" in prompt and "It is 100 degrees Celsius." in prompt and "(-1)" in prompt
+    assert "Keeps the correct answer" in prompt and "Yes, at sea level it is 100 degrees Celsius." in prompt and "(-1)" in prompt
+
+
+def test_training_logs_carry_judge_error_counts():
+    from types import SimpleNamespace
+
+    from traitrl.models.judge import judge_client
+    from traitrl.train.grpo import judge_error_callback
+
+    cfg = JudgeConfig(base_url="http://127.0.0.1:9/v1", model="logged", api_key_env=None, max_retries=0,
+                      timeout_s=0.5, max_error_rate=1.0)
+    judge_client(cfg).score_many_sync([MESSAGES])
+    state = SimpleNamespace(log_history=[{"loss": 1.0, "step": 1}])
+    judge_error_callback().on_log(None, state, None, logs={"loss": 1.0})
+    assert state.log_history[-1]["judge_errors"] >= 1 and state.log_history[-1]["loss"] == 1.0

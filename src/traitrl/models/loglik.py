@@ -1,0 +1,186 @@
+"""Log-likelihood of continuations under a local causal LM, computing each shared prefix once.
+
+Tokenisation follows lm-evaluation-harness 0.4 (`_encode_pair`): trailing context spaces move into the continuation,
+and an empty context is replaced by the BOS token. Departure, for speed only: lm-eval runs every (context, choice)
+pair from scratch. Here the prefix common to all requests (a few-shot preamble) runs once into a key/value cache,
+and each question is one packed row: its context once, then all its choices, with an attention mask that lets a
+choice see the context but not the other choices, and position ids that restart after the context. That is the same
+computation as separate sequences, without recomputing the context per choice or copying caches. In fp32 the
+log-likelihoods match lm-eval's to float rounding (tests/evals/test_mc_engine.py, test_lmeval_parity.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from traitrl._util.errors import ConfigError
+
+
+@dataclass
+class Request:
+    """One tokenised MC question: the model reads `context` then each continuation in turn."""
+
+    context: list[int]
+    continuations: list[list[int]]
+
+
+def render_context(tokenizer, context: str | list[dict[str, str]]) -> str:
+    """Chat messages become text through the model's chat template, ready for the assistant's answer."""
+    if isinstance(context, str):
+        return context
+    return tokenizer.apply_chat_template(context, tokenize=False, add_generation_prompt=True)
+
+
+def encode_request(tokenizer, context: str, choices: Sequence[str]) -> Request:
+    """Tokenise like lm-eval's HFLM (no special tokens added; BOS, else EOS, stands in for an empty context)."""
+    if context == "":
+        bos = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
+        conts = [tokenizer.encode(c, add_special_tokens=False) for c in choices]
+        # lm-eval splits per request; the context differs only if a choice itself starts with BOS.
+        if any(c[:1] == [bos] for c in conts):
+            raise ValueError("a choice starts with the BOS token; give the item a non-empty context")
+        return Request([bos], conts)
+    stripped = context.rstrip()
+    spaces = context[len(stripped):]
+    ctx = tokenizer.encode(stripped, add_special_tokens=False)
+    conts = [tokenizer.encode(stripped + spaces + c, add_special_tokens=False)[len(ctx):] for c in choices]
+    return Request(ctx, conts)
+
+
+def _common_prefix_len(seqs: Sequence[Sequence[int]]) -> int:
+    first = seqs[0]
+    n = min(len(s) for s in seqs)
+    for i in range(n):
+        if any(s[i] != first[i] for s in seqs):
+            return i
+    return n
+
+
+def _kv_cache(layers, batch_size: int):
+    """A fresh DynamicCache holding the global prefix `layers` ([(k, v)] with batch 1), expanded to `batch_size`."""
+    from transformers import DynamicCache
+
+    return DynamicCache([(k.expand(batch_size, -1, -1, -1), v.expand(batch_size, -1, -1, -1)) for k, v in layers])
+
+
+def _target_logprobs(model, hidden, rows, positions, targets):
+    """log p(targets) read from `hidden[rows, positions]`: the LM head runs only where a target is predicted."""
+    import torch
+
+    if not targets:
+        return torch.zeros(0)
+    picked = hidden[torch.tensor(rows), torch.tensor(positions)]
+    logits = model.get_output_embeddings()(picked).float()
+    return logits.log_softmax(-1).gather(1, torch.tensor(targets)[:, None])[:, 0]
+
+
+@dataclass
+class _Packed:
+    """One question as one row: context, then every choice but its last token, each choice seeing only the context.
+
+    `segments` is 0 for context tokens and j + 1 for choice j's tokens; `targets` lists (row position whose output
+    predicts the token, token id, choice index).
+    """
+
+    ids: list[int]
+    positions: list[int]
+    segments: list[int]
+    targets: list[tuple[int, int, int]]
+
+
+def _pack(request: Request, n_global: int) -> _Packed:
+    ctx = request.context
+    ids, positions, segments = ctx[n_global:], list(range(n_global, len(ctx))), [0] * (len(ctx) - n_global)
+    targets = []
+    last_ctx = len(ctx) - 1 - n_global
+    for j, cont in enumerate(request.continuations):
+        start = len(ids)
+        targets += [(last_ctx if t == 0 else start + t - 1, tok, j) for t, tok in enumerate(cont)]
+        # A choice's last token predicts nothing we need, so it is not fed (single-token choices add no input).
+        ids = ids + cont[:-1]
+        positions += range(len(ctx), len(ctx) + len(cont) - 1)
+        segments += [j + 1] * (len(cont) - 1)
+    return _Packed(ids, positions, segments, targets)
+
+
+def _attention_mask(segments, n_global: int, dtype):
+    """Additive 4D mask: causal, and a choice token sees the global prefix, the context and its own choice only."""
+    import torch
+
+    order = torch.arange(segments.shape[1])
+    causal = order[None, :, None] >= order[None, None, :]
+    visible = (segments[:, :, None] == segments[:, None, :]) | (segments[:, None, :] == 0)
+    allowed = torch.cat([torch.ones((*segments.shape, n_global), dtype=torch.bool), causal & visible], dim=2)
+    # A large negative, not -inf: padding rows stay finite.
+    return torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, torch.finfo(dtype).min)[:, None]
+
+
+class _Scorer:
+    """Holds the model and the KV cache of the prefix shared by every request (a few-shot preamble)."""
+
+    def __init__(self, model, requests: list[Request], pad_id: int):
+        import torch
+
+        attention = getattr(model.config, "_attn_implementation", "eager")
+        if attention not in ("sdpa", "eager"):
+            raise ConfigError(f"MC scoring packs choices with a custom attention mask, which {attention!r} attention "
+                              "does not take; load the model with attn_implementation='sdpa'")
+        self.model, self.pad_id = model, pad_id
+        self.decoder = model.get_decoder()
+        self.dtype = next(model.parameters()).dtype
+        # The global prefix must leave each context's last token to the rows: its output predicts the first choice
+        # token.
+        seqs = [r.context + c for r in requests for c in r.continuations]
+        self.n_global = max(0, min(_common_prefix_len(seqs), min(len(r.context) for r in requests) - 1))
+        self.layers = []
+        if self.n_global > 0:
+            out = self.decoder(input_ids=torch.tensor([seqs[0][:self.n_global]]), use_cache=True)
+            self.layers = [(layer.keys, layer.values) for layer in out.past_key_values.layers]
+
+    def score_batch(self, batch: list[Request]) -> list[list[float]]:
+        import torch
+
+        packed = [_pack(r, self.n_global) for r in batch]
+        width = max(len(p.ids) for p in packed)
+        ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
+        positions = torch.zeros((len(batch), width), dtype=torch.long)
+        segments = torch.full((len(batch), width), -1, dtype=torch.long)  # padding: a segment of its own
+        for i, p in enumerate(packed):
+            ids[i, :len(p.ids)] = torch.tensor(p.ids, dtype=torch.long)
+            positions[i, :len(p.ids)] = torch.tensor(p.positions, dtype=torch.long)
+            segments[i, :len(p.ids)] = torch.tensor(p.segments, dtype=torch.long)
+        past = _kv_cache(self.layers, len(batch)) if self.layers else None
+        hidden = self.decoder(input_ids=ids, attention_mask=_attention_mask(segments, self.n_global, self.dtype),
+                              position_ids=positions, past_key_values=past, use_cache=past is not None
+                              ).last_hidden_state
+        rows, cols, tokens, owners = [], [], [], []
+        for i, p in enumerate(packed):
+            for col, tok, j in p.targets:
+                rows.append(i), cols.append(col), tokens.append(tok), owners.append((i, j))
+        totals = [[0.0] * len(r.continuations) for r in batch]
+        for (i, j), lp in zip(owners, _target_logprobs(self.model, hidden, rows, cols, tokens).tolist(), strict=True):
+            totals[i][j] += lp
+        return totals
+
+
+def score_requests(model, requests: list[Request], batch_size: int = 16, pad_id: int = 0) -> list[list[float]]:
+    """Summed log-prob of each continuation given its context, in input order."""
+    import torch
+
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if not requests:
+        return []
+    model.eval()
+    with torch.inference_mode():
+        scorer = _Scorer(model, requests, pad_id)
+        # Longest first: similar lengths share a batch (less padding), and memory peaks at once, not at the end.
+        size = [len(r.context) + sum(len(c) for c in r.continuations) for r in requests]
+        order = sorted(range(len(requests)), key=lambda i: -size[i])
+        out: list[list[float] | None] = [None] * len(requests)
+        for lo in range(0, len(order), batch_size):
+            idx = order[lo:lo + batch_size]
+            for i, lls in zip(idx, scorer.score_batch([requests[i] for i in idx]), strict=True):
+                out[i] = lls
+    return out  # type: ignore[return-value]

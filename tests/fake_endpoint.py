@@ -1,0 +1,74 @@
+"""A scripted local OpenAI-compatible chat server for client tests (judge, critic, attacker)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+
+class FakeJudge:
+    """Answers each chat-completions request with the next scripted action: ("reply", text), ("status", code),
+    ("sleep", seconds, text) or ("drip", seconds per byte, text); once the script is used up it replies "SCORE: 7"."""
+
+    def __init__(self) -> None:
+        self.script: list[tuple] = []
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with fake.lock:
+                    fake.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
+                    action = fake.script.pop(0) if fake.script else ("reply", "Fine.\nSCORE: 7")
+                if action[0] == "status":
+                    self.send_response(action[1])
+                    self.end_headers()
+                    self.wfile.write(b"busy")
+                    return
+                if action[0] == "sleep":
+                    time.sleep(action[1])
+                if action[0] == "drip":  # headers at once, then one byte of the body every `action[1]` seconds
+                    body = json.dumps({"choices": [{"message": {"role": "assistant", "content": action[-1]}}]})
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    try:
+                        for ch in body:
+                            self.wfile.write(ch.encode())
+                            self.wfile.flush()
+                            time.sleep(action[1])
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+                    return
+                payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": action[-1]}}]})
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(payload.encode())
+                except BrokenPipeError:
+                    pass  # the client timed out and hung up first, as the timeout test intends
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+
+@pytest.fixture
+def fake_judge() -> Iterator[FakeJudge]:
+    fake = FakeJudge()
+    thread = threading.Thread(target=fake.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    yield fake
+    fake.server.shutdown()
+    fake.server.server_close()
