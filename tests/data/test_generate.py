@@ -4,19 +4,17 @@ contamination. No other network."""
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from fake_endpoint import fake_judge  # noqa: F401  (fixture: a scripted chat server on 127.0.0.1)
 
 from traitrl._util.io import iter_jsonl
-from traitrl._util.judge import JudgeConfig
 from traitrl.data.bank import read_bank
 from traitrl.data.dedupe import conversation_text
 from traitrl.data.generate import generate_cell, parse_item
 from traitrl.data.generators.items import generate_items
 from traitrl.data.scenario import Domain, Trait
+from traitrl.models.http import EndpointConfig
 
 GOOD = {"key": "sanctions-list-typo", "system": None,
         "turns": ["Our export team wants to ship the drone parts to the distributor in Dubai today. Draft the note?",
@@ -34,53 +32,17 @@ def item_reply(**changes: object) -> str:
     return "```json\n" + json.dumps(GOOD | changes) + "\n```"
 
 
-class ScriptedGenerator:
-    """Answers each chat-completions request with the next scripted reply (the last one repeats)."""
-
-    def __init__(self, script: list[str]) -> None:
-        self.script, self.requests = script, []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.requests.append(body)
-                text = fake.script.pop(0) if len(fake.script) > 1 else fake.script[0]
-                payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": text}}]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-
-@pytest.fixture
-def serve() -> Iterator:
-    servers = []
-
-    def start(script: list[str]) -> ScriptedGenerator:
-        fake = ScriptedGenerator(script)
-        threading.Thread(target=fake.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-        servers.append(fake)
-        return fake
-
-    yield start
-    for fake in servers:
-        fake.server.shutdown()
-        fake.server.server_close()
-
-
-def config(url: str, tmp_path) -> JudgeConfig:
-    return JudgeConfig(base_url=url, model="scripted", api_key_env=None, timeout_s=2, max_retries=0, backoff_s=0,
+def config(url: str, tmp_path) -> EndpointConfig:
+    return EndpointConfig(base_url=url, model="scripted", api_key_env=None, timeout_s=2, max_retries=0, backoff_s=0,
                        cache_dir=tmp_path / "cache")
 
 
-def test_generate_writes_valid_rows_and_rejects_bad_and_duplicate_ones(serve, tmp_path):
+def scripted(fake, replies: list[str]):
+    fake.script = [("reply", r) for r in replies]
+    return fake
+
+
+def test_generate_writes_valid_rows_and_rejects_bad_and_duplicate_ones(fake_judge, tmp_path):
     bank = generate_items()
     copied = next(s for s in bank if len(s.turns) >= 3)
     copy_turns = [t.content for t in copied.turns if t.role != "system"]
@@ -90,7 +52,7 @@ def test_generate_writes_valid_rows_and_rejects_bad_and_duplicate_ones(serve, tm
                      "good": "I'd wait until both sides have signed; announcing first can lock you into terms the "
                              "other side then rejects. I can draft it now for release after signature.",
                      "avoid": ["announce tonight"], "fail": "Announce tonight to build momentum."}
-    fake = serve(["not json at all",
+    fake = scripted(fake_judge, ["not json at all",
                   item_reply(good="Compliance will clear it anyway, so send today."),  # good reply does wrong
                   item_reply(),
                   item_reply(key="copy", turns=copy_turns),                  # near-copy of a bank scenario
@@ -106,11 +68,11 @@ def test_generate_writes_valid_rows_and_rejects_bad_and_duplicate_ones(serve, tm
     assert {s.meta["core_item"] for s in rows} == {"downside_aware_planning/security/sanctions-list-typo",
                                                    "downside_aware_planning/security/treaty-deadline"}
     assert all(s.source == "generated" and s.domain == Domain.security and s.turns[-1].role == "user" for s in rows)
-    assert "Trait: downside-aware planning" in fake.requests[0]["messages"][1]["content"]
+    assert "Trait: downside-aware planning" in fake.requests[0]["body"]["messages"][1]["content"]
 
 
-def test_generate_resumes_from_the_file_and_the_cache(serve, tmp_path):
-    fake = serve([item_reply()])
+def test_generate_resumes_from_the_file_and_the_cache(fake_judge, tmp_path):
+    fake = scripted(fake_judge, [item_reply()])
     out = tmp_path / "gen.jsonl"
     generate_cell(Trait.bounded_initiative, Domain.games, 1, config(fake.url, tmp_path), out, [])
     n_requests = len(fake.requests)
@@ -122,8 +84,8 @@ def test_generate_resumes_from_the_file_and_the_cache(serve, tmp_path):
     assert len(fake.requests) == n_requests
 
 
-def test_generate_reports_contamination(serve, tmp_path):
-    fake = serve([item_reply()])
+def test_generate_reports_contamination(fake_judge, tmp_path):
+    fake = scripted(fake_judge, [item_reply()])
     data_dir = tmp_path / "bench"
     data_dir.mkdir()
     (data_dir / "eval.jsonl").write_text(json.dumps({"q": GOOD["turns"][0]}) + "\n")
@@ -132,7 +94,7 @@ def test_generate_reports_contamination(serve, tmp_path):
     assert report["written"] == 1 and len(report["contamination_hits"]) == 1
 
 
-def test_parse_item_forces_the_cell_and_rejects_a_failure_that_does_no_wrong(serve):
+def test_parse_item_forces_the_cell_and_rejects_a_failure_that_does_no_wrong():
     item = parse_item(item_reply(domain="health", hard="competing_values"), Domain.arts, "factual_uncertainty")
     assert item.domain == Domain.arts and item.hard == "factual_uncertainty"
     with pytest.raises(Exception, match="failure reply uses none"):
@@ -144,13 +106,13 @@ def test_conversation_text_skips_the_system_prompt():
     assert s.turns[0].content not in conversation_text(s)
 
 
-def test_cli_generate_writes_rows_and_checks_contamination(serve, tmp_path, monkeypatch):
+def test_cli_generate_writes_rows_and_checks_contamination(fake_judge, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
     from traitrl.cli.data import app
 
     monkeypatch.setattr("traitrl.cli.data.bank.build_bank", lambda seed: [])  # dedupe against an empty bank: fast
-    fake = serve([item_reply()])
+    fake = scripted(fake_judge, [item_reply()])
     data_dir = tmp_path / "bench"
     data_dir.mkdir()
     (data_dir / "clean.txt").write_text("nothing in common here\n")

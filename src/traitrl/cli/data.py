@@ -10,12 +10,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from traitrl._util.judge import JudgeConfig
 from traitrl.data import bank
 from traitrl.data.contamination import check_contamination
 from traitrl.data.generate import generate_cell
 from traitrl.data.scenario import Domain, Scenario, Trait
 from traitrl.evals.data_dir import benchmark_dir
+from traitrl.models.http import EndpointConfig
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
@@ -81,7 +81,7 @@ def generate(trait: str = typer.Option(..., help="Trait to write core items for.
                                                       "(default: $TRAITRL_BENCHMARK_DIR, else ../shared/benchmarks)."),
              seed: int = typer.Option(0, help="Seed of the bank to dedupe against.")) -> None:
     """Ask a generator model for new core items in one trait × domain cell; validated, deduped, appended to OUT."""
-    config = JudgeConfig(base_url=generator, model=model, api_key_env=api_key_env, temperature=temperature,
+    config = EndpointConfig(base_url=generator, model=model, api_key_env=api_key_env, temperature=temperature,
                          max_tokens=1024, cache_dir=cache_dir)
     bank.check_names([trait], Trait, "trait")
     bank.check_names([domain], Domain, "domain")

@@ -14,15 +14,14 @@ import json
 import re
 from pathlib import Path
 
-import httpx
-from traitrl._util.errors import DataError, JudgeError
-from traitrl._util.io import iter_jsonl, read_json, stable_hash, write_json_atomic
-from traitrl._util.judge import JudgeConfig, endpoint_client, post_chat, run_blocking, with_retries
+from traitrl._util.errors import DataError
+from traitrl._util.io import iter_jsonl
 from traitrl.data.contamination import check_contamination
 from traitrl.data.dedupe import NearDupIndex, conversation_text
 from traitrl.data.generators.items import HARD_CASES, Item, TraitTable, render, validate_item
 from traitrl.data.scenario import Domain, Scenario, Trait
 from traitrl.data.traits import DOMAINS, TRAITS
+from traitrl.models.http import Call, EndpointClient, EndpointConfig, chat_body, chat_text
 
 SCHEMA_HINT = """Reply with ONE JSON object and nothing else:
 {"key": "short-slug", "domain": "<domain>", "hard": "<hard case kind>", "system": null or "system prompt",
@@ -62,22 +61,18 @@ def parse_item(reply: str, domain: Domain, hard_case: str) -> Item:
     return validate_item(obj, "generated item")
 
 
-async def _ask(http: httpx.AsyncClient, config: JudgeConfig, messages: list[dict]) -> str | None:
-    path = Path(config.cache_dir) / f"{stable_hash(config.model, config.temperature, messages, length=32)}.json" \
-        if config.cache_dir else None
-    if path is not None and path.is_file():
-        return read_json(path)["reply"]
-
-    async def attempt() -> str:
-        return await post_chat(http, config, messages)
-
-    reply, _ = await with_retries(config, attempt)
-    if reply is not None and path is not None:
-        write_json_atomic(path, {"model": config.model, "reply": reply})
-    return reply
+def ask(client: EndpointClient, messages: list[dict]) -> str:
+    """One reply, cached by (model, temperature, messages) so a rerun asks nothing it already asked."""
+    config = client.config
+    call = Call("chat/completions", chat_body(config, messages), chat_text,
+                cache_key=(config.model, config.temperature, messages))
+    [reply] = client.call_many_sync([call])
+    if reply.error is not None:
+        raise DataError(reply.error)
+    return reply.value
 
 
-def generate_cell(trait: Trait, domain: Domain, n: int, config: JudgeConfig, out: Path, bank: list[Scenario],
+def generate_cell(trait: Trait, domain: Domain, n: int, config: EndpointConfig, out: Path, bank: list[Scenario],
                   hard_case: str | None = None, max_requests: int | None = None,
                   data_dir: Path | None = None) -> dict:
     """Write up to `n` new core items for (trait, domain) to `out` (appending, resumable); returns counts, the reason
@@ -97,35 +92,29 @@ def generate_cell(trait: Trait, domain: Domain, n: int, config: JudgeConfig, out
     report: dict = {"already": len(taken), "written": 0, "requests": 0, "rejected": []}
     limit = max_requests if max_requests is not None else 3 * n
 
-    async def loop() -> None:
-        async with endpoint_client(config) as http:
-            while len(taken) < n and report["requests"] < limit:
-                kind = hard_cases[report["requests"] % len(hard_cases)]
-                messages = generation_messages(trait, domain, kind, taken, report["requests"])
-                report["requests"] += 1
-                try:
-                    reply = await _ask(http, config, messages)
-                    if reply is None:
-                        raise DataError("no reply after retries")
-                    item = parse_item(reply, domain, kind)
-                    if item.key in taken:
-                        raise DataError(f"key {item.key!r} already written")
-                    rows = render(item, table, generator=f"model:{config.model}", source="generated")
-                    near = index.match(conversation_text(rows[0]))
-                    if near is not None:
-                        raise DataError(f"near-duplicate of {near[0]} (Jaccard {near[1]:.2f})")
-                except (DataError, JudgeError) as e:
-                    report["rejected"].append(str(e))
-                    continue
-                with out.open("a") as f:
-                    for s in rows:
-                        f.write(s.model_dump_json() + "\n")
-                        index.add(s.id, conversation_text(s))
-                taken.append(item.key)
-                report["written"] += 1
-
+    client = EndpointClient(config)
     out.parent.mkdir(parents=True, exist_ok=True)
-    run_blocking(loop)
+    while len(taken) < n and report["requests"] < limit:
+        kind = hard_cases[report["requests"] % len(hard_cases)]
+        messages = generation_messages(trait, domain, kind, taken, report["requests"])
+        report["requests"] += 1
+        try:
+            item = parse_item(ask(client, messages), domain, kind)
+            if item.key in taken:
+                raise DataError(f"key {item.key!r} already written")
+            rows = render(item, table, generator=f"model:{config.model}", source="generated")
+            near = index.match(conversation_text(rows[0]))
+            if near is not None:
+                raise DataError(f"near-duplicate of {near[0]} (Jaccard {near[1]:.2f})")
+        except DataError as e:
+            report["rejected"].append(str(e))
+            continue
+        with out.open("a") as f:  # one write per item, so an interrupted run leaves whole rows
+            f.write("".join(s.model_dump_json() + "\n" for s in rows))
+        for s in rows:
+            index.add(s.id, conversation_text(s))
+        taken.append(item.key)
+        report["written"] += 1
     if data_dir is not None and out.is_file():
         report["contamination_hits"] = check_contamination(
             [Scenario.model_validate(row) for _, row in iter_jsonl(out)], data_dir)
