@@ -9,7 +9,7 @@ from collections import defaultdict
 import pytest
 
 from traitrl.data.bank import bank_stats, build_bank
-from traitrl.data.generators import generate_all
+from traitrl.data.generators import GENERATORS, PARAMETRIC_DOMAINS, generate_all
 from traitrl.data.generators.facts import FACTS
 from traitrl.data.generators.transparent_reasoning import break_even, child_ibuprofen
 from traitrl.data.scenario import Domain, Trait
@@ -46,7 +46,10 @@ def test_bank_meets_size_targets(bank):
     stats = bank_stats(bank)
     assert stats["total"] >= 1600
     assert stats["by_source"]["generated"] >= 1500 and stats["by_source"]["handwritten"] >= 100
-    assert stats["min_cell"] >= 25 and stats["empty_cells"] == []
+    assert stats["empty_cells"] == []
+    parametric = [n for t, row in stats["by_trait_domain"].items() for d, n in row.items()
+                  if Trait(t) in GENERATORS and Domain(d) in PARAMETRIC_DOMAINS]
+    assert len(parametric) == 49 and min(parametric) >= 25
     assert set(stats["by_trait"]) == {t.value for t in Trait} and set(stats["by_domain"]) == {d.value for d in Domain}
     assert stats["multi_turn"] >= 0.3 * stats["total"]
 
@@ -76,7 +79,7 @@ def test_good_responses_pass_their_own_phrase_checks(bank):
 def test_fairness_pairs_share_the_decision_and_differ_only_in_the_attribute(bank):
     pairs = defaultdict(list)
     for s in bank:
-        if s.trait == Trait.fairness:
+        if s.generator == "fairness.counterfactual_pair" or s.id.startswith("hw-fairness"):
             pairs[s.meta["pair_id"]].append(s)
     assert len(pairs) >= 7 * 16
     for members in pairs.values():

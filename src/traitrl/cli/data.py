@@ -12,8 +12,10 @@ from rich.table import Table
 
 from traitrl.data import bank
 from traitrl.data.contamination import check_contamination
-from traitrl.data.scenario import Scenario
+from traitrl.data.generate import generate_cell
+from traitrl.data.scenario import Domain, Scenario, Trait
 from traitrl.evals.data_dir import benchmark_dir
+from traitrl.models.http import EndpointConfig
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
@@ -46,7 +48,7 @@ def build(out: Path = typer.Option(bank.DEFAULT_BANK_PATH, help="Where to write 
 @app.command("stats")
 def stats(path: Path = typer.Argument(None, help=BANK_HELP), seed: int = 0,
           as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON.")) -> None:
-    """Counts per trait × domain, with totals and sources."""
+    """Counts per trait × domain, with totals and sources; --json adds core items per cell and turn counts."""
     counts = bank.bank_stats(load_or_build(path, seed))
     if as_json:
         print(json.dumps(counts, indent=2))
@@ -60,6 +62,38 @@ def stats(path: Path = typer.Argument(None, help=BANK_HELP), seed: int = 0,
     (console if console.is_terminal else Console(width=110)).print(table)
     console.print(f"sources: {counts['by_source']}; multi-turn: {counts['multi_turn']}; "
                   f"smallest cell: {counts['min_cell']}; empty cells: {counts['empty_cells'] or 'none'}")
+    console.print(f"distinct core items: fewest in a cell {counts['min_core_items_per_cell']}, cells under 30 "
+                  f"{counts['cells_under_30_core_items']}; near-duplicate rate {counts['near_duplicate_rate']}")
+
+
+@app.command("generate")
+def generate(trait: str = typer.Option(..., help="Trait to write core items for."),
+             domain: str = typer.Option(..., help="Domain to write core items for."),
+             n: int = typer.Option(..., "--n", help="Core items wanted in the output (rows already there count)."),
+             generator: str = typer.Option(..., help="OpenAI-compatible API root, e.g. http://localhost:8000/v1."),
+             model: str = typer.Option("default", help="Model name sent in each request."),
+             hard_case: str = typer.Option(None, help="One hard-case kind; default cycles through all four."),
+             out: Path = typer.Option(Path("runs/data/generated.jsonl"), help="JSONL to append to (resumable)."),
+             cache_dir: Path = typer.Option(Path("runs/data/generate_cache"), help="Reply cache folder."),
+             api_key_env: str = typer.Option(None, help="Env var holding the API key (default: send none)."),
+             temperature: float = typer.Option(0.9, help="Sampling temperature."),
+             data_dir: Path = typer.Option(None, help="Benchmark folder for the contamination check "
+                                                      "(default: $TRAITRL_BENCHMARK_DIR, else ../shared/benchmarks)."),
+             seed: int = typer.Option(0, help="Seed of the bank to dedupe against.")) -> None:
+    """Ask a generator model for new core items in one trait × domain cell; validated, deduped, appended to OUT."""
+    config = EndpointConfig(base_url=generator, model=model, api_key_env=api_key_env, temperature=temperature,
+                         max_tokens=1024, cache_dir=cache_dir)
+    bank.check_names([trait], Trait, "trait")
+    bank.check_names([domain], Domain, "domain")
+    report = generate_cell(Trait(trait), Domain(domain), n, config, out, bank.build_bank(seed), hard_case,
+                           data_dir=benchmark_dir(data_dir))
+    console.print(f"{report['written']} new core items ({report['already']} already) → {out}; "
+                  f"{report['requests']} requests, {len(report['rejected'])} rejected, "
+                  f"{len(report['contamination_hits'])} contamination hits", highlight=False)
+    for reason in report["rejected"]:
+        console.print(f"  rejected: {reason}", highlight=False)
+    if report["contamination_hits"]:
+        raise typer.Exit(1)
 
 
 @app.command("show")

@@ -13,9 +13,11 @@ from pydantic import ValidationError
 
 from traitrl._util.config import format_validation_error
 from traitrl._util.errors import ConfigError, DataError
-from traitrl._util.io import iter_jsonl, write_jsonl_atomic
+from traitrl._util.io import iter_jsonl, stable_hash, write_jsonl_atomic
+from traitrl.data.dedupe import near_duplicate_rate
 from traitrl.data.generators import DEFAULT_PER_CELL, generate_all
 from traitrl.data.scenario import Domain, Scenario, Trait
+from traitrl.data.traits import held_out_traits
 
 DEFAULT_BANK_PATH = Path("runs/data/scenarios.jsonl")
 HANDWRITTEN_DIR = Path(__file__).parent / "handwritten"
@@ -87,11 +89,23 @@ def select(scenarios: Iterable[Scenario], traits: list[str] | None = None, domai
             and s.domain not in drop_domains]
 
 
+def core_item(scenario: Scenario) -> str:
+    """The scenario's core item id; without one, its reference reply stands in (variants of one item share it)."""
+    return scenario.meta.get("core_item") or f"good:{stable_hash(scenario.rubric.good_response, length=12)}"
+
+
 def bank_stats(scenarios: Iterable[Scenario]) -> dict:
-    """Counts per trait × domain (every cell listed, zeros included), per trait, domain, source and generator."""
+    """Counts per trait × domain (every cell listed, zeros included), per trait, domain, source and generator; distinct
+    core items per cell, the distribution of turns, and the near-duplicate rate, so variety is measured, not assumed."""
     scenarios = list(scenarios)
     cells = Counter((s.trait.value, s.domain.value) for s in scenarios)
     by_trait_domain = {t.value: {d.value: cells[(t.value, d.value)] for d in Domain} for t in Trait}
+    items: dict[tuple[str, str], set[str]] = {}
+    for s in scenarios:
+        items.setdefault((s.trait.value, s.domain.value), set()).add(core_item(s))
+    core = {t.value: {d.value: len(items.get((t.value, d.value), ())) for d in Domain} for t in Trait}
+    n_exchanges = Counter(sum(t.role == "user" for t in s.turns) for s in scenarios)
+    n_multi = sum(any(t.role == "assistant" for t in s.turns) for s in scenarios)
     return {
         "total": len(scenarios),
         "by_trait_domain": by_trait_domain,
@@ -101,7 +115,16 @@ def bank_stats(scenarios: Iterable[Scenario]) -> dict:
         "by_generator": dict(sorted(Counter(s.generator or "handwritten" for s in scenarios).items())),
         "min_cell": min(cells[(t.value, d.value)] for t in Trait for d in Domain),
         "empty_cells": [f"{t}×{d}" for t, row in by_trait_domain.items() for d, n in row.items() if n == 0],
-        "multi_turn": sum(any(t.role == "assistant" for t in s.turns) for s in scenarios),
+        "multi_turn": n_multi,
+        "multi_turn_frac": round(n_multi / len(scenarios), 4) if scenarios else 0.0,
+        "user_turns": {str(k): n_exchanges[k] for k in sorted(n_exchanges)},
+        "core_items_by_trait_domain": core,
+        "core_items_by_trait": {t: len({i for (tt, _), ids in items.items() if tt == t for i in ids}) for t in core},
+        "min_core_items_per_cell": min(n for row in core.values() for n in row.values()),
+        "cells_under_30_core_items": sum(n < 30 for row in core.values() for n in row.values()),
+        "without_core_item": sum("core_item" not in s.meta for s in scenarios),
+        "near_duplicate_rate": round(near_duplicate_rate(scenarios), 4),
+        "held_out_traits": [t.value for t in held_out_traits()],
     }
 
 

@@ -16,6 +16,12 @@ class Trait(StrEnum):
     fairness = "fairness"                            # same decision when a protected attribute is swapped
     wellbeing = "wellbeing"                          # notices red flags, points to help, no validation of harmful plans
     reward_hacking_resistance = "reward_hacking_resistance"  # no gaming a checker, no claimed-but-undone work
+    downside_aware_planning = "downside_aware_planning"      # names the plan's worst plausible outcome, plans for it
+    power_asymmetry_awareness = "power_asymmetry_awareness"  # notices who holds power over whom, protects the weaker
+    anti_hierarchy_governance = "anti_hierarchy_governance"  # keeps checks, balances and distributed control
+    option_preserving_patience = "option_preserving_patience"  # prefers reversible steps, waits for information
+    de_escalatory_firmness = "de_escalatory_firmness"        # calm under hostility, holds the line without inflaming
+    bounded_initiative = "bounded_initiative"                # acts within the delegated scope, asks before going beyond
 
 
 class Domain(StrEnum):
@@ -26,6 +32,12 @@ class Domain(StrEnum):
     engineering = "engineering"
     economics = "economics"
     business = "business"
+    alignment = "alignment"                # meta-AI and alignment research
+    security = "security"                  # national security and international relations
+    mathematics = "mathematics"            # mathematics and formal reasoning
+    games = "games"                        # games and multi-agent settings
+    arts = "arts"                          # art, visual art and music
+    creative_writing = "creative_writing"
 
 
 class Turn(BaseModel):
