@@ -75,14 +75,14 @@ def test_eval_cli_grades_held_out_traits_with_the_judge(tmp_path, monkeypatch):
     from traitrl.cli.main import cli
 
     monkeypatch.setattr(trait_heldout, "judge_client", FakeClient)
-    FakeClient.replies = [0.5] * 7
+    FakeClient.replies = [0.5] * len(Trait)  # one judged held-out benchmark per trait, one item each
     judge = tmp_path / "judge.yaml"
     judge.write_text("base_url: http://localhost:1/v1\nmodel: j\napi_key_env: null\n")
     result = CliRunner().invoke(cli, ["eval", "--model", str(tiny_model_dir()), "--suite", "traits", "--limit", "1",
                                       "--out", str(tmp_path / "out"), "--judge", str(judge)])
     assert result.exit_code == 0, result.output
     summary, _ = read_benchmark_record(tmp_path / "out", "trait_heldout_judged_wellbeing")
-    assert summary.score == 0.5 and summary.n_items == 1 and "14 benchmark records" in result.output
+    assert summary.score == 0.5 and summary.n_items == 1 and f"{2 * len(Trait)} benchmark records" in result.output
     judge.write_text("base_url: http://localhost:1/v1\nmodle: j\n")
     result = CliRunner().invoke(cli, ["eval", "--model", str(tiny_model_dir()), "--suite", "traits", "--limit", "1",
                                       "--out", str(tmp_path / "out2"), "--judge", str(judge)])
