@@ -92,3 +92,36 @@ def test_fast_rollout_with_accumulated_forwards_trains(tmp_path):
     after = load_file(final / "model.safetensors")
     assert any(not torch.equal(before[k], after[k]) for k in before if k in after)
     assert json.loads((tmp_path / "train_summary.json").read_text())["steps"] == 1
+
+
+def test_advantage_scaling_maps_onto_trl_and_defaults_to_batch(tmp_path):
+    names = ["task_reward"]
+    assert build_grpo_config(config(), tmp_path, 0, names).scale_rewards == "batch"
+    for choice in ("group", "none"):
+        assert build_grpo_config(config(advantage_scaling=choice), tmp_path, 0, names).scale_rewards == choice
+    with pytest.raises(ValueError):
+        config(advantage_scaling="per-group")
+
+
+def test_zero_spread_groups_are_counted_per_group_whatever_the_scaling():
+    from traitrl.train.grpo import frac_group_zero_std
+
+    nan = float("nan")
+    # 3 groups of 2; two reward functions, each row scored by one. Group 1 has no spread, group 2 differs by 1e-3,
+    # group 3 has one row no function scored (excluded) and so no spread among the rest.
+    per_func = torch.tensor([[1.0, nan], [1.0, nan], [nan, 0.500], [nan, 0.501], [0.0, nan], [nan, nan]])
+    assert frac_group_zero_std(per_func, torch.tensor([1.0, 1.0]), 2) == pytest.approx(2 / 3)
+    # Weights apply before the spread is measured: a zero-weighted function gives no signal.
+    assert frac_group_zero_std(per_func, torch.tensor([1.0, 0.0]), 2) == pytest.approx(1.0)
+
+
+def test_per_step_metrics_land_in_metrics_jsonl(tmp_path):
+    cfg = config(steps=2, rollout={"engine": "fast"})
+    train_grpo(str(tiny_model_dir()), rows_for(cfg), [task_reward(), length_reward], cfg, tmp_path)
+    steps = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    steps = [s for s in steps if "loss" in s]
+    assert len(steps) == 2
+    for key in ("grad_norm", "frac_group_zero_std", "frac_reward_zero_std", "rewards/length_reward/mean",
+                "rewards/length_reward/std", "rewards/task_reward/mean", "reward", "entropy"):
+        assert all(key in s for s in steps), key
+    assert all(0.0 <= s["frac_group_zero_std"] <= 1.0 for s in steps)
