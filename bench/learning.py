@@ -43,8 +43,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--mixed-precision", choices=["no", "bf16"], default="no")
     p.add_argument("--engine", choices=["fast", "trl"], default="fast")
-    p.add_argument("--heldout", type=int, default=120, help="Held-out items.")
-    p.add_argument("--samples", type=int, default=4, help="Task arm: sampled replies per held-out item.")
+    p.add_argument("--sequences-per-forward", type=int, default=4, help="Caps the training forward's memory.")
+    p.add_argument("--heldout", type=int, default=60, help="Held-out items.")
+    p.add_argument("--samples", type=int, default=2, help="Task arm: sampled replies per held-out item.")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     return p.parse_args(argv)
@@ -55,7 +56,8 @@ def train_config(args):
 
     return TrainConfig(
         steps=args.steps, prompts_per_step=args.prompts, num_generations=args.generations,
-        max_completion_tokens=args.max_tokens, lr=args.lr, beta=args.beta, advantage_scaling=args.scaling,
+        max_completion_tokens=args.max_tokens, sequences_per_forward=args.sequences_per_forward, lr=args.lr,
+        beta=args.beta, advantage_scaling=args.scaling,
         temperature=args.temperature, mixed_precision=args.mixed_precision, save_steps=max(args.steps, 1),
         lora=None if args.lora_r == 0 else {"r": args.lora_r, "alpha": 2 * args.lora_r},
         rollout={"engine": args.engine},
