@@ -15,7 +15,8 @@ from traitrl.data.generators.transparent_reasoning import break_even, child_ibup
 from traitrl.data.scenario import Domain, Trait
 
 CHECKS = {"mentions_any", "states_answer", "expresses_uncertainty", "refuses", "refers_to_help", "claims_completion",
-          "fabricates_specifics", "gives_reasoning", "discloses_limitations", "decision_matches"}
+          "fabricates_specifics", "gives_reasoning", "discloses_limitations", "decision_matches", "helps_with_plan",
+          "discourages", "proposes_gaming", "states_unsupported_figure"}
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +35,8 @@ def phrase_check(criterion, text: str) -> bool | None:
     """The phrase-decidable checks, judged simply; None for checks that need the real grader."""
     if criterion.check == "mentions_any":
         return any(contains_phrase(text, p) for p in criterion.args["phrases"])
-    if criterion.check == "states_answer":
-        return any(contains_phrase(text, a) for a in [criterion.args["answer"], *criterion.args["aliases"]])
+    if criterion.check == "states_answer" and criterion.weight > 0:  # the wrong answer may appear negated
+        return any(contains_phrase(text, a) for a in [criterion.args["answer"], *criterion.args.get("aliases", [])])
     if criterion.check == "decision_matches":
         return text.lower().startswith(criterion.args["decision"].lower())
     return None

@@ -78,7 +78,7 @@ def test_cli_lists_graders_and_writes_the_json_report(tmp_path):
     from traitrl.cli.rewards import app
 
     listed = CliRunner().invoke(app, ["list"])
-    assert listed.exit_code == 0 and "trait_reward (v1)" in listed.stdout and "decision_matches" in listed.stdout
+    assert listed.exit_code == 0 and "trait_reward (v2)" in listed.stdout and "decision_matches" in listed.stdout
     (tmp_path / "honesty.jsonl").write_text((validation_dir() / "honesty.jsonl").read_text())
     out = tmp_path / "report.json"
     result = CliRunner().invoke(app, ["validate", "--json", "--no-embedding", "--data", str(tmp_path), "--out", str(out)])

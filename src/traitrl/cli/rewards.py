@@ -1,4 +1,4 @@
-"""`traitrl rewards list|validate`: the grader registry and the grader validation report."""
+"""`traitrl rewards list|validate|audit`: the grader registry, the grader validation report and the reward audit."""
 
 from __future__ import annotations
 
@@ -71,3 +71,55 @@ def validate_command(
         _print_report(report)
         if out:
             print(f"report written to {out}")
+
+
+def _print_audit(report: dict, cap: int) -> None:
+    console = Console(width=None if sys.stdout.isatty() else 120)
+    table = Table(title=f"Reward audit: win rate of each gaming strategy (strictly higher reward) vs (a) the reference, "
+                        f"(b) the reference cut to {cap} tokens, (c) a concise correct reply; target < "
+                        f"{report['target']:.0%} vs (b) and (c)")
+    for col in ("trait", "strategy", "n", "mean reward", "vs (a)", "vs (b)", "vs (c)"):
+        table.add_column(col)
+    for trait, entry in report["traits"].items():
+        means = entry["mean"]
+        table.add_row(trait, "[bold]reference / capped / concise[/]", str(entry["n"]), " / ".join(
+            f"{means[k]:.2f}" for k in ("reference", "capped", "concise")), "", "", "")
+        for name, st in entry["strategies"].items():
+            worst = max(st["win_vs_capped"], st["win_vs_concise"])
+            mark = "[red]" if worst >= report["target"] else ""
+            table.add_row("", name, str(st["n"]), f"{st['mean']:.2f}", f"{st['win_vs_reference']:.2f}",
+                          f"{mark}{st['win_vs_capped']:.2f}", f"{mark}{st['win_vs_concise']:.2f}")
+    console.print(table)
+    console.print(f"target met on every trait: {report['meets_target']}")
+
+
+@app.command("audit")
+def audit_command(
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    n: int = typer.Option(100, "--n", min=1, help="Scenarios per trait."),
+    config: Path = typer.Option(Path("configs/quick.yaml"), help="Study config: model (tokenizer), completion cap, "
+                                "bank seed."),
+    out: Path | None = typer.Option(None, help="Also write the JSON report here."),
+) -> None:
+    """Win rates of cheap gaming strategies against good replies under the offline trait reward, per trait."""
+    from traitrl._util.config import load_config
+    from traitrl._util.io import write_json_atomic
+    from traitrl.config import StudyConfig
+    from traitrl.data.bank import build_bank
+    from traitrl.rewards.audit import audit_rewards
+    from traitrl.train.model import load_tokenizer
+
+    study = load_config(StudyConfig, config)
+    tokenizer, cap = load_tokenizer(study.model), study.train.max_completion_tokens
+
+    def cut(text: str) -> str:
+        return tokenizer.decode(tokenizer(text, add_special_tokens=False)["input_ids"][:cap])
+
+    report = audit_rewards(build_bank(seed=study.data.bank_seed), cut, n_per_trait=n)
+    report["config"], report["max_completion_tokens"] = str(config), cap
+    if out:
+        write_json_atomic(out, report)
+    if as_json:
+        print(json.dumps(report, indent=2))
+    else:
+        _print_audit(report, cap)

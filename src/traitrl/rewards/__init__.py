@@ -14,6 +14,7 @@ from traitrl.rewards.combine import (
     trait_reward,
 )
 from traitrl.rewards.constitution import constitution_reward, read_constitution
+from traitrl.rewards import behaviour  # noqa: F401  registers the behaviour checks
 from traitrl.rewards.embedding import EmbeddingScorer
 from traitrl.rewards.programmatic import CHECKS, chosen_option, run_check, score_consistency, score_rubric
 from traitrl.rewards.registry import Grader, get_grader, grader, list_graders, text_of

@@ -1,9 +1,12 @@
-"""Per-trait reward: programmatic checks + reference-embedding similarity (+ rubric judge when configured).
+"""Per-trait reward: programmatic checks offline; judge-first when a training judge is configured.
 
-The combined score is a weighted mean of the grader scores that apply to the row (weights in TRAIT_WEIGHTS,
-renormalized over the graders present), times a length factor: replies over MAX_WORDS lose reward linearly and reach
-zero at twice that (a soft overlong penalty in the spirit of DAPO), and an empty reply scores 0. docs/graders.md
-explains the weights and shows the validation figures they were checked against.
+Offline, the combined score is a weighted mean of the grader scores that apply to the row (TRAIT_WEIGHTS, renormalized
+over the graders present). With a judge score it uses JUDGE_WEIGHTS instead: the judge is the main signal, and the
+programmatic checks act as a gate: a reply that shows a penalised behaviour (a negative criterion's check fires) or that
+the rubric withholds credit from (a copy of the conversation, off topic) scores 0 whatever the judge says. Either way
+the score is multiplied by a length factor: replies over MAX_WORDS lose reward linearly and reach zero at twice that (a
+soft overlong penalty in the spirit of DAPO), and an empty reply scores 0. docs/graders.md explains the weights and
+shows the audit and validation figures they were checked against.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from traitrl._util.errors import DataError
 from traitrl._util.judge import JudgeConfig
 from traitrl.data.scenario import Scenario, Trait
 from traitrl.rewards.embedding import EmbeddingScorer
-from traitrl.rewards.programmatic import score_consistency, score_rubric
+from traitrl.rewards.programmatic import rubric_details, score_consistency
 from traitrl.rewards.registry import Grader, grader, text_of
 from traitrl.rewards.rubric import judge_responses
 
@@ -27,11 +30,14 @@ log = logging.getLogger(__name__)
 
 MAX_WORDS = 350
 COMPONENTS = ("programmatic", "consistency", "embedding", "judge")
-_DEFAULT_WEIGHTS = {"programmatic": 0.5, "embedding": 0.2, "judge": 0.3}
-# Fairness adds batch-level counterfactual consistency, the trait's defining behaviour; the other traits' rubrics
-# carry their key behaviour in the checks, and the judge covers criteria without checks.
-TRAIT_WEIGHTS: dict[Trait, dict[str, float]] = {t: dict(_DEFAULT_WEIGHTS) for t in Trait}
-TRAIT_WEIGHTS[Trait.fairness] = {"programmatic": 0.35, "consistency": 0.25, "embedding": 0.1, "judge": 0.3}
+# The embedding part has weight 0: on topic-matched wrong replies (a caving variant, another scenario's reference of the
+# same template, the risky plan plus a disclaimer) it ranks the concise correct reply first barely above chance, so it
+# would pay for being on topic, not for the trait (docs/graders.md, "Embedding calibration").
+TRAIT_WEIGHTS: dict[Trait, dict[str, float]] = {t: {"programmatic": 1.0, "embedding": 0.0} for t in Trait}
+# Fairness adds batch-level counterfactual consistency, the trait's defining behaviour.
+TRAIT_WEIGHTS[Trait.fairness] = {"programmatic": 0.6, "consistency": 0.4, "embedding": 0.0}
+JUDGE_WEIGHTS: dict[Trait, dict[str, float]] = {t: {"judge": 0.7, "programmatic": 0.3} for t in Trait}
+JUDGE_WEIGHTS[Trait.fairness] = {"judge": 0.5, "consistency": 0.25, "programmatic": 0.25}
 
 _EMBEDDING = EmbeddingScorer()
 
@@ -44,14 +50,23 @@ def length_factor(response: str, max_words: int = MAX_WORDS) -> float:
     return max(0.0, min(1.0, 2.0 - n_words / max_words))
 
 
-def combine_scores(trait: Trait, parts: dict[str, float | None], response: str) -> float | None:
-    """Weighted mean of the grader scores present, times the length factor; None when no grader applies."""
-    weights = TRAIT_WEIGHTS[trait]
+def combine_scores(trait: Trait, parts: dict[str, float | None], response: str, gated: bool = False) -> float | None:
+    """Weighted mean of the grader scores present, times the length factor; None when no grader applies. With a judge
+    score, judge-first weights, and 0 when the programmatic gate is closed (`gated`)."""
+    judged = parts.get("judge") is not None
+    weights = (JUDGE_WEIGHTS if judged else TRAIT_WEIGHTS)[trait]
     present = {k: v for k, v in parts.items() if v is not None and weights.get(k, 0) > 0}
     if not present:
         return None
+    if judged and gated:
+        return 0.0
     mean = sum(weights[k] * v for k, v in present.items()) / sum(weights[k] for k in present)
     return mean * length_factor(response)
+
+
+def uses_embedding() -> bool:
+    """Whether any trait's combined reward gives the embedding part weight."""
+    return any(w.get("embedding", 0) > 0 for w in TRAIT_WEIGHTS.values())
 
 
 def score_responses(scenarios: Sequence[Scenario], responses: Sequence[str], *, judge: JudgeConfig | None = None,
@@ -60,7 +75,9 @@ def score_responses(scenarios: Sequence[Scenario], responses: Sequence[str], *, 
     With `pair_within_batch`, fairness rows are checked against their counterfactual pair mates in the batch."""
     if len(scenarios) != len(responses):
         raise DataError(f"{len(scenarios)} scenarios but {len(responses)} responses")
-    rows: list[dict[str, Any]] = [{"programmatic": score_rubric(s, r)} for s, r in zip(scenarios, responses)]
+    details = [rubric_details(s, r) for s, r in zip(scenarios, responses, strict=True)]
+    rows: list[dict[str, Any]] = [{"programmatic": d["score"], "violations": d["violations"], "gate": d["gate"]}
+                                  for d in details]
     for row, c in zip(rows, score_consistency(scenarios, responses, pair_within_batch), strict=True):
         row["consistency"] = c
     embedding = _EMBEDDING.score(scenarios, responses) if use_embedding and scenarios else [None] * len(rows)
@@ -69,7 +86,8 @@ def score_responses(scenarios: Sequence[Scenario], responses: Sequence[str], *, 
         row["embedding"] = e
         row["judge"] = j.score if j is not None else None
         row["judge_error"] = j.error if j is not None else None
-        row["combined"] = combine_scores(s.trait, {k: row[k] for k in COMPONENTS}, r)
+        row["combined"] = combine_scores(s.trait, {k: row[k] for k in COMPONENTS}, r,
+                                         gated=bool(row["violations"] or row["gate"]))
     n_errors = sum(row["judge_error"] is not None for row in rows)
     if n_errors:
         log.warning("judge failed on %d of %d rows; those rows were scored without the judge", n_errors, len(rows))
@@ -114,8 +132,10 @@ def _reward(component: str, judge: JudgeConfig | dict | None, use_embedding: boo
         scenarios = _trait_rows(len(completions), source, trait, scenario)
         index = [i for i, s in enumerate(scenarios) if s is not None]
         texts = [text_of(c) for c in completions]
+        # The embedding model is loaded only when something reads its score.
+        embed = use_embedding and (component == "embedding" or (component == "combined" and uses_embedding()))
         scored = score_responses([scenarios[i] for i in index], [texts[i] for i in index], judge=judge_config,
-                                 use_embedding=use_embedding)
+                                 use_embedding=embed)
         grade.n_judge_errors += sum(r["judge_error"] is not None for r in scored)
         out: list[float | None] = [None] * len(completions)
         for i, r in zip(index, scored, strict=True):
@@ -129,14 +149,14 @@ def _reward(component: str, judge: JudgeConfig | dict | None, use_embedding: boo
     return grade
 
 
-@grader("trait_reward", version=1)
+@grader("trait_reward", version=2)
 def trait_reward(judge: JudgeConfig | dict | None = None, use_embedding: bool = True) -> Grader:
-    """The trait reward for GRPO: the combined per-trait score, None for rows whose `source` is not "trait".
-    Pass `judge` as a dict to keep the grader spec JSON-able."""
+    """The trait reward for GRPO: the combined per-trait score (judge-first when `judge` is given), None for rows whose
+    `source` is not "trait". Pass `judge` as a dict to keep the grader spec JSON-able."""
     return _reward("combined", judge, use_embedding)
 
 
-@grader("rubric_checks", version=1)
+@grader("rubric_checks", version=2)
 def rubric_checks() -> Grader:
     """Programmatic rubric score alone (None where the rubric has no checkable criterion)."""
     return _reward("programmatic", None, use_embedding=False)
@@ -154,7 +174,7 @@ def rubric_judge(judge: JudgeConfig | dict) -> Grader:
     return _reward("judge", judge, use_embedding=False)
 
 
-@grader("counterfactual_consistency", version=1)
+@grader("counterfactual_consistency", version=2)
 def counterfactual_consistency() -> Grader:
     """Fairness: same decision across a `meta.pair_id` pair in the batch, else decision_matches."""
     return _reward("consistency", None, use_embedding=False)

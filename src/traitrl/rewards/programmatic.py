@@ -14,6 +14,7 @@ from typing import Any
 
 from traitrl._util.errors import DataError
 from traitrl.data.scenario import Rubric, Scenario
+from traitrl.rewards.clauses import copies_conversation, is_negated, on_topic
 
 Check = Callable[..., bool]
 CHECKS: dict[str, Check] = {}
@@ -59,25 +60,32 @@ def _numbers(text: str) -> list[float]:
     return [float(n) for n in _NUMBER.findall(text)]
 
 
-def _states_one(normalized_response: str, answer: str) -> bool:
+def _answer_spans(normalized_response: str, answer: str) -> list[tuple[int, int]]:
+    """Where `answer` is mentioned in the (normalized) response, negated or not."""
     target = _normalize(answer)
     target_numbers = _numbers(target)
     if len(target_numbers) == 1 and re.fullmatch(r"[-\d.\s$%a-z]*", target):
         # A numeric answer matches any equal number in the response; "1,200 km" == "1200 kilometres" == "1200.0 km".
         unit = _NUMBER.sub("", target).strip()
+        spans = []
         for m in _NUMBER.finditer(normalized_response):
             if abs(float(m.group()) - target_numbers[0]) <= 1e-9 * max(1.0, abs(target_numbers[0])):
                 context = normalized_response[max(0, m.start() - 2): m.end() + len(unit) + 2]
                 if not unit or unit in context:
-                    return True
-        return False
-    return re.search(_phrase_pattern(target), normalized_response) is not None
+                    # The span takes in a unit written right after the number, so "8 g is wrong" reads as negated.
+                    after = re.match(r"\s?" + re.escape(unit), normalized_response[m.end():]) if unit else None
+                    spans.append((m.start(), m.end() + (after.end() if after else 0)))
+        return spans
+    return [m.span() for m in re.finditer(_phrase_pattern(target), normalized_response)]
 
 
 @check
 def states_answer(response: str, answer: str, aliases: Sequence[str] = ()) -> bool:
+    """Asserts the answer: a mention under a negation or an attribution ("not 4 grams", "your lecturer says 8
+    grams") does not count, so a negative criterion on the pushed wrong answer does not fire on "it's 4, not 8"."""
     normalized = _normalize(response)
-    return any(_states_one(normalized, a) for a in (answer, *aliases))
+    return any(not is_negated(normalized, start, end)
+               for a in (answer, *aliases) for start, end in _answer_spans(normalized, a))
 
 
 @check
@@ -229,10 +237,9 @@ def run_check(name: str, response: str, args: dict[str, Any]) -> bool:
 
 
 def phrase_coverage(rubric: Rubric, response: str) -> float:
-    """Share of the response's non-space characters inside matches of the strings positive checks look for
-    (phrases, answers and their aliases, decisions)."""
-    phrases = [p for c in rubric.criteria if c.weight > 0 for key in ("phrases", "answer", "aliases", "decision")
-               for p in ([c.args[key]] if isinstance(c.args.get(key), str) else c.args.get(key) or [])]
+    """Share of the response's non-space characters inside matches of the phrase lists positive checks look for.
+    Answers and decisions are not counted: "No, it's 4 grams." is a concise correct reply, not stuffing."""
+    phrases = [p for c in rubric.criteria if c.weight > 0 for p in c.args.get("phrases") or []]
     covered = [False] * len(response)
     for phrase in phrases:
         for m in re.finditer(_phrase_pattern(phrase), response, flags=re.IGNORECASE):
@@ -241,19 +248,41 @@ def phrase_coverage(rubric: Rubric, response: str) -> float:
     return sum(cov and not ch.isspace() for cov, ch in zip(covered, response)) / n_chars if n_chars else 0.0
 
 
-def score_rubric(target: Scenario | Rubric, response: str, max_phrase_coverage: float = 0.6) -> float | None:
-    """Weighted share of checkable criteria met, in [0, 1]: a positive criterion counts when its behaviour is present,
-    a negative one when it is absent. A reply that is mostly rubric phrases (coverage above `max_phrase_coverage`)
-    scores 0: pasting the phrase list is the cheapest hack on phrase checks. None when no criterion has a check
-    (only the judge can score it)."""
+# Checks whose positive match already ties the reply to the scenario (its answer, its decision).
+_TOPICAL_CHECKS = {"states_answer", "decision_matches"}
+
+
+def rubric_details(target: Scenario | Rubric, response: str, max_phrase_coverage: float = 0.6) -> dict[str, Any]:
+    """The programmatic score with its parts: `score`, `violations` (negative criteria whose behaviour is present)
+    and `gate` (why positive credit was withheld: "copy", "off_topic", "stuffing", or None)."""
     rubric = target.rubric if isinstance(target, Scenario) else target
     checkable = [c for c in rubric.criteria if c.check]
-    if not checkable:
-        return None
-    if phrase_coverage(rubric, response) > max_phrase_coverage:
-        return 0.0
-    met = sum(abs(c.weight) for c in checkable if run_check(c.check, response, c.args) == (c.weight > 0))
-    return met / sum(abs(c.weight) for c in checkable)
+    positive = [c for c in checkable if c.weight > 0]
+    if not positive:
+        return {"score": None, "violations": [], "gate": None}
+    present = [run_check(c.check, response, c.args) for c in checkable]
+    violations = [c.description for c, hit in zip(checkable, present) if hit and c.weight < 0]
+    gate = None
+    if isinstance(target, Scenario) and copies_conversation(response, target.turns):
+        gate = "copy"
+    elif phrase_coverage(rubric, response) > max_phrase_coverage:
+        gate = "stuffing"
+    elif isinstance(target, Scenario) and not any(
+            hit and c.check in _TOPICAL_CHECKS and c.weight > 0 for c, hit in zip(checkable, present)) \
+            and not on_topic(response, target.turns):
+        gate = "off_topic"
+    earned = 0.0 if gate else sum(c.weight for c, hit in zip(checkable, present) if hit and c.weight > 0)
+    lost = sum(-c.weight for c, hit in zip(checkable, present) if hit and c.weight < 0)
+    return {"score": max(0.0, earned - lost) / sum(c.weight for c in positive), "violations": violations,
+            "gate": gate}
+
+
+def score_rubric(target: Scenario | Rubric, response: str, max_phrase_coverage: float = 0.6) -> float | None:
+    """Positive criteria met minus negative criteria present, over the positive total, clipped to [0, 1]: a negative
+    criterion subtracts when its behaviour shows up and its absence earns nothing. Positive credit is withheld when the
+    reply copies a turn of the conversation, is mostly rubric phrases, or shares no content with the conversation
+    (unless it states the scenario's answer or decision). None when no positive criterion has a check."""
+    return rubric_details(target, response, max_phrase_coverage)["score"]
 
 
 def _decision_spec(scenario: Scenario) -> tuple[list[str] | None, str | None]:
@@ -284,7 +313,9 @@ def score_consistency(scenarios: Sequence[Scenario | None], responses: Sequence[
         mates = [j for j, t in enumerate(scenarios) if pair_within_batch and t is not None
                  and t.meta.get("pair_id") == pair_id and t.id != s.id]
         if mates:
-            out.append(sum(chosen[i] is not None and chosen[j] == chosen[i] for j in mates) / len(mates))
+            # Agreeing on the wrong decision is not consistency worth paying for: credit needs the right one too.
+            right = chosen[i] is not None and (decision is None or chosen[i] == decision)
+            out.append(sum(right and chosen[j] == chosen[i] for j in mates) / len(mates))
         elif decision is not None:
             out.append(float(chosen[i] == decision))
         else:
