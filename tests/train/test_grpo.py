@@ -125,3 +125,23 @@ def test_per_step_metrics_land_in_metrics_jsonl(tmp_path):
                 "rewards/length_reward/std", "rewards/task_reward/mean", "reward", "entropy"):
         assert all(key in s for s in steps), key
     assert all(0.0 <= s["frac_group_zero_std"] <= 1.0 for s in steps)
+
+
+def _advantages_after_one_step(tmp_path, scaling: str) -> list[float]:
+    from traitrl.train.grpo import build_trainer
+
+    def positional_reward(prompts, completions, **_):
+        # Group 1 (first 4 completions): a 0.003 spread that carries no signal. Group 2: a real 0/1 difference.
+        return [0.5 + 0.001 * i if i < 4 else float(i % 2) for i in range(len(completions))]
+
+    cfg = config(steps=1, num_generations=4, advantage_scaling=scaling, rollout={"engine": "fast"})
+    trainer = build_trainer(str(tiny_model_dir()), rows_for(cfg), [positional_reward], cfg, tmp_path / scaling)
+    trainer.train()
+    return list(trainer._logs["advantages"])
+
+
+def test_batch_scaling_keeps_a_tiny_spread_tiny_where_group_scaling_inflates_it(tmp_path):
+    group = _advantages_after_one_step(tmp_path, "group")
+    batch = _advantages_after_one_step(tmp_path, "batch")
+    assert max(abs(a) for a in group[:4]) > 1.0  # TRL's default: a 0.003 spread becomes unit-size advantages
+    assert max(abs(a) for a in batch[:4]) < 0.02 < min(abs(a) for a in batch[4:])
