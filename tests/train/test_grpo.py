@@ -127,6 +127,23 @@ def test_per_step_metrics_land_in_metrics_jsonl(tmp_path):
     assert all(0.0 <= s["frac_group_zero_std"] <= 1.0 for s in steps)
 
 
+def test_metrics_are_streamed_while_training_so_a_killed_run_keeps_its_curve(tmp_path):
+    cfg = config(steps=3)
+    (tmp_path / "metrics.jsonl").write_text('{"step": 9, "loss": 1.0}\n')  # left by an abandoned run: dropped
+    seen = {"n": 0}
+
+    def crashing_reward(prompts, completions, **_):
+        seen["n"] += 1
+        if seen["n"] == 3:
+            raise KeyboardInterrupt("simulated kill during step 3")
+        return length_reward(prompts, completions)
+
+    with pytest.raises(KeyboardInterrupt):
+        train_grpo(str(tiny_model_dir()), rows_for(cfg), [crashing_reward], cfg, tmp_path)
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [1, 2] and all("rewards/crashing_reward/mean" in r for r in rows)
+
+
 def _advantages_after_one_step(tmp_path, scaling: str) -> list[float]:
     from traitrl.train.grpo import build_trainer
 

@@ -19,6 +19,7 @@ from traitrl.train.model import load_model, load_tokenizer
 
 FINAL_DIR = "final"
 SUMMARY_FILE = "train_summary.json"
+METRICS_FILE = "metrics.jsonl"  # one row per logged step: TRL's log history plus frac_group_zero_std
 
 
 def build_grpo_config(cfg: TrainConfig, output_dir: Path, seed: int, reward_names: list[str]):
@@ -117,6 +118,21 @@ def frac_group_zero_std(rewards_per_func, weights, group_size: int) -> float:
     return float((~(span > 1e-6)).float().mean())
 
 
+def metrics_stream_callback(path: Path):
+    """A TrainerCallback that appends each logged row to `path` as it comes, so a killed run keeps its reward curve
+    (train_grpo rewrites the file from the full log history when the run ends)."""
+    from transformers import TrainerCallback
+
+    class StreamMetrics(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if logs and state.is_world_process_zero:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with path.open("a") as f:
+                    f.write(json.dumps({**logs, "step": state.global_step}) + "\n")
+
+    return StreamMetrics()
+
+
 def build_trainer(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: TrainConfig, output_dir: Path,
                   seed: int = 0):
     """The configured GRPO trainer for one arm (policy loaded, LoRA attached, rollout engine plugged in)."""
@@ -142,6 +158,7 @@ def build_trainer(model: str, rows: list[dict], reward_funcs: list[Grader], cfg:
         model=policy, reward_funcs=reward_funcs, args=build_grpo_config(cfg, output_dir, seed, names),
         train_dataset=Dataset.from_list(rows), processing_class=tokenizer, peft_config=peft_config,
         rollout_func=make_rollout_func(tokenizer, cfg.rollout),
+        callbacks=[metrics_stream_callback(output_dir / METRICS_FILE)],
     )
 
 
@@ -156,6 +173,8 @@ def train_grpo(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: Tr
     tokenizer = trainer.processing_class
     names = [f.__name__ for f in reward_funcs]
     checkpoint = last_checkpoint(output_dir) if resume else None
+    if checkpoint is None:
+        (output_dir / METRICS_FILE).unlink(missing_ok=True)  # rows of an earlier, abandoned run would be streamed onto
     started = time.time()
     trainer.train(resume_from_checkpoint=checkpoint)
     seconds = time.time() - started
@@ -165,7 +184,7 @@ def train_grpo(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: Tr
     trained.save_pretrained(final, safe_serialization=True)
     tokenizer.save_pretrained(final)
     history = trainer.state.log_history
-    write_jsonl_atomic(output_dir / "metrics.jsonl", history)
+    write_jsonl_atomic(output_dir / METRICS_FILE, history)
     write_json_atomic(output_dir / SUMMARY_FILE, {
         "steps": trainer.state.global_step, "seconds_this_session": seconds, "resumed_from": checkpoint,
         "generated_tokens": sum_generated_tokens(history, cfg), "reward_functions": names,

@@ -15,8 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from traitrl._util.errors import DataError
-
-METRICS_FILE = "metrics.jsonl"
+from traitrl.train.grpo import METRICS_FILE
 
 
 class RewardTrend(BaseModel):
