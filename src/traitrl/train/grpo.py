@@ -52,10 +52,11 @@ def build_grpo_config(cfg: TrainConfig, output_dir: Path, seed: int, reward_name
         report_to=[],
         seed=seed,
         data_seed=seed,
-        # Autocast (accelerate's bf16 mode works on CPU too) over fp32 master weights; the LM head projection and the
-        # chunked log-softmax then run in fp32 outside autocast (TRL's fused head), so log-probs keep fp32 precision.
+        # Autocast (accelerate's bf16 mode works on CPU too) over fp32 master weights. On CPU the LM head projection
+        # also runs in fp32 outside autocast (TRL's fused head), so log-probs keep fp32 precision; GPU runs keep TRL's
+        # tested default (bf16 projection, fp32 log-softmax) because the fp32 head is untried with ZeRO-3 sharding.
         bf16=cfg.mixed_precision == "bf16",
-        cast_lm_head_to_fp32=cfg.mixed_precision == "bf16",
+        cast_lm_head_to_fp32=cfg.mixed_precision == "bf16" and not on_gpu,
         use_cpu=not on_gpu,
         remove_unused_columns=False,
         dataloader_num_workers=0,
