@@ -54,8 +54,8 @@ def test_lora_is_merged_into_the_final_model(tmp_path):
     assert not any("lora" in k for k in weights)
 
 
-def test_crashed_run_resumes_from_its_last_checkpoint(tmp_path):
-    cfg = config(steps=3)
+def crashing_reward_factory():
+    """length_reward that kills the run during step 3 (the reward is computed once per step)."""
     calls = {"n": 0}
 
     def crashing_reward(prompts, completions, **_):
@@ -64,8 +64,13 @@ def test_crashed_run_resumes_from_its_last_checkpoint(tmp_path):
             raise KeyboardInterrupt("simulated kill during step 3")
         return length_reward(prompts, completions)
 
+    return crashing_reward
+
+
+def test_crashed_run_resumes_from_its_last_checkpoint(tmp_path):
+    cfg = config(steps=3)
     with pytest.raises(KeyboardInterrupt):
-        train_grpo(str(tiny_model_dir()), rows_for(cfg), [crashing_reward], cfg, tmp_path)
+        train_grpo(str(tiny_model_dir()), rows_for(cfg), [crashing_reward_factory()], cfg, tmp_path)
     assert (tmp_path / "checkpoint-2").is_dir() and not (tmp_path / "train_summary.json").exists()
     train_grpo(str(tiny_model_dir()), rows_for(cfg), [length_reward], cfg, tmp_path)
     summary = json.loads((tmp_path / "train_summary.json").read_text())
@@ -130,16 +135,8 @@ def test_per_step_metrics_land_in_metrics_jsonl(tmp_path):
 def test_metrics_are_streamed_while_training_so_a_killed_run_keeps_its_curve(tmp_path):
     cfg = config(steps=3)
     (tmp_path / "metrics.jsonl").write_text('{"step": 9, "loss": 1.0}\n')  # left by an abandoned run: dropped
-    seen = {"n": 0}
-
-    def crashing_reward(prompts, completions, **_):
-        seen["n"] += 1
-        if seen["n"] == 3:
-            raise KeyboardInterrupt("simulated kill during step 3")
-        return length_reward(prompts, completions)
-
     with pytest.raises(KeyboardInterrupt):
-        train_grpo(str(tiny_model_dir()), rows_for(cfg), [crashing_reward], cfg, tmp_path)
+        train_grpo(str(tiny_model_dir()), rows_for(cfg), [crashing_reward_factory()], cfg, tmp_path)
     rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [1, 2] and all("rewards/crashing_reward/mean" in r for r in rows)
 
