@@ -28,10 +28,11 @@ def test_trait_heldout_shares_no_core_item_with_training(tmp_path):
     bench = load_bench()
     args = bench.parse_args(["--out", str(tmp_path), "--dose", "1", "--steps", "30", "--heldout", "50"])
     rows, heldout = bench.build_rows(args)
-    assert len(heldout) == 50 and all(r["source"] == "trait" for r in rows)
+    trait_rows = [r for r in rows if r["source"] == "trait"]
+    assert len(heldout) == 50 and len(trait_rows) > 0.9 * len(rows)
     from traitrl.data.scenario import Scenario
 
-    trained_cores = {bench.core_key(Scenario.model_validate_json(r["scenario"])) for r in rows}
+    trained_cores = {bench.core_key(Scenario.model_validate_json(r["scenario"])) for r in trait_rows}
     assert not trained_cores & {bench.core_key(s) for s in heldout}
     # Scenarios of one counterfactual pair or one fact go to the same side.
     assert bench.core_key(heldout[0]) == bench.core_key(heldout[0].model_copy(update={"id": "other"}))
