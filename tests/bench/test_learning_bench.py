@@ -29,7 +29,7 @@ def test_trait_heldout_shares_no_core_item_with_training(tmp_path):
     args = bench.parse_args(["--out", str(tmp_path), "--dose", "1", "--steps", "30", "--heldout", "50"])
     rows, heldout = bench.build_rows(args)
     trait_rows = [r for r in rows if r["source"] == "trait"]
-    assert len(heldout) == 50 and len(trait_rows) > 0.9 * len(rows)
+    assert len(heldout) == 50 and len(trait_rows) > 0.8 * len(rows)  # pair steps keep two task slots
     from traitrl.data.scenario import Scenario
 
     trained_cores = {bench.core_key(Scenario.model_validate_json(r["scenario"])) for r in trait_rows}
