@@ -54,8 +54,8 @@ def test_lora_is_merged_into_the_final_model(tmp_path):
     assert not any("lora" in k for k in weights)
 
 
-def test_crashed_run_resumes_from_its_last_checkpoint(tmp_path):
-    cfg = config(steps=3)
+def crashing_reward_factory():
+    """length_reward that kills the run during step 3 (the reward is computed once per step)."""
     calls = {"n": 0}
 
     def crashing_reward(prompts, completions, **_):
@@ -64,8 +64,13 @@ def test_crashed_run_resumes_from_its_last_checkpoint(tmp_path):
             raise KeyboardInterrupt("simulated kill during step 3")
         return length_reward(prompts, completions)
 
+    return crashing_reward
+
+
+def test_crashed_run_resumes_from_its_last_checkpoint(tmp_path):
+    cfg = config(steps=3)
     with pytest.raises(KeyboardInterrupt):
-        train_grpo(str(tiny_model_dir()), rows_for(cfg), [crashing_reward], cfg, tmp_path)
+        train_grpo(str(tiny_model_dir()), rows_for(cfg), [crashing_reward_factory()], cfg, tmp_path)
     assert (tmp_path / "checkpoint-2").is_dir() and not (tmp_path / "train_summary.json").exists()
     train_grpo(str(tiny_model_dir()), rows_for(cfg), [length_reward], cfg, tmp_path)
     summary = json.loads((tmp_path / "train_summary.json").read_text())
@@ -92,3 +97,65 @@ def test_fast_rollout_with_accumulated_forwards_trains(tmp_path):
     after = load_file(final / "model.safetensors")
     assert any(not torch.equal(before[k], after[k]) for k in before if k in after)
     assert json.loads((tmp_path / "train_summary.json").read_text())["steps"] == 1
+
+
+def test_advantage_scaling_maps_onto_trl_and_defaults_to_batch(tmp_path):
+    names = ["task_reward"]
+    assert build_grpo_config(config(), tmp_path, 0, names).scale_rewards == "batch"
+    for choice in ("group", "none"):
+        assert build_grpo_config(config(advantage_scaling=choice), tmp_path, 0, names).scale_rewards == choice
+    with pytest.raises(ValueError):
+        config(advantage_scaling="per-group")
+
+
+def test_zero_spread_groups_are_counted_per_group_whatever_the_scaling():
+    from traitrl.train.grpo import frac_group_zero_std
+
+    nan = float("nan")
+    # 3 groups of 2; two reward functions, each row scored by one. Group 1 has no spread, group 2 differs by 1e-3,
+    # group 3 has one row no function scored (excluded) and so no spread among the rest.
+    per_func = torch.tensor([[1.0, nan], [1.0, nan], [nan, 0.500], [nan, 0.501], [0.0, nan], [nan, nan]])
+    assert frac_group_zero_std(per_func, torch.tensor([1.0, 1.0]), 2) == pytest.approx(2 / 3)
+    # Weights apply before the spread is measured: a zero-weighted function gives no signal.
+    assert frac_group_zero_std(per_func, torch.tensor([1.0, 0.0]), 2) == pytest.approx(1.0)
+
+
+def test_per_step_metrics_land_in_metrics_jsonl(tmp_path):
+    cfg = config(steps=2, rollout={"engine": "fast"})
+    train_grpo(str(tiny_model_dir()), rows_for(cfg), [task_reward(), length_reward], cfg, tmp_path)
+    steps = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    steps = [s for s in steps if "loss" in s]
+    assert len(steps) == 2
+    for key in ("grad_norm", "frac_group_zero_std", "frac_reward_zero_std", "rewards/length_reward/mean",
+                "rewards/length_reward/std", "rewards/task_reward/mean", "reward", "entropy"):
+        assert all(key in s for s in steps), key
+    assert all(0.0 <= s["frac_group_zero_std"] <= 1.0 for s in steps)
+
+
+def test_metrics_are_streamed_while_training_so_a_killed_run_keeps_its_curve(tmp_path):
+    cfg = config(steps=3)
+    (tmp_path / "metrics.jsonl").write_text('{"step": 9, "loss": 1.0}\n')  # left by an abandoned run: dropped
+    with pytest.raises(KeyboardInterrupt):
+        train_grpo(str(tiny_model_dir()), rows_for(cfg), [crashing_reward_factory()], cfg, tmp_path)
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [1, 2] and all("rewards/crashing_reward/mean" in r for r in rows)
+
+
+def _advantages_after_one_step(tmp_path, scaling: str) -> list[float]:
+    from traitrl.train.grpo import build_trainer
+
+    def positional_reward(prompts, completions, **_):
+        # Group 1 (first 4 completions): a 0.003 spread that carries no signal. Group 2: a real 0/1 difference.
+        return [0.5 + 0.001 * i if i < 4 else float(i % 2) for i in range(len(completions))]
+
+    cfg = config(steps=1, num_generations=4, advantage_scaling=scaling, rollout={"engine": "fast"})
+    trainer = build_trainer(str(tiny_model_dir()), rows_for(cfg), [positional_reward], cfg, tmp_path / scaling)
+    trainer.train()
+    return list(trainer._logs["advantages"])
+
+
+def test_batch_scaling_keeps_a_tiny_spread_tiny_where_group_scaling_inflates_it(tmp_path):
+    group = _advantages_after_one_step(tmp_path, "group")
+    batch = _advantages_after_one_step(tmp_path, "batch")
+    assert max(abs(a) for a in group[:4]) > 1.0  # TRL's default: a 0.003 spread becomes unit-size advantages
+    assert max(abs(a) for a in batch[:4]) < 0.02 < min(abs(a) for a in batch[4:])

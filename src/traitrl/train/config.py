@@ -29,11 +29,16 @@ class TrainConfig(BaseModel):
     lr: float = Field(5e-5, gt=0, description="Learning rate (AdamW).")
     temperature: float = Field(1.0, gt=0, description="Sampling temperature for rollouts.")
     beta: float = Field(0.0, ge=0, description="KL coefficient; 0 skips the reference model (TRL default).")
+    advantage_scaling: Literal["group", "batch", "none"] = Field(
+        "batch", description="How GRPO advantages (reward minus group mean) are scaled: 'group' divides by each "
+        "group's reward std (TRL's default; turns a 0.002 spread into unit advantages), 'batch' by the std over the "
+        "whole step, 'none' not at all (Dr. GRPO). docs/training.md has the ablation behind the default.")
     lora: LoraSettings | None = Field(default_factory=LoraSettings, description="None = full fine-tuning.")
     dtype: Literal["float32", "bfloat16"] = Field(
         "float32", description="Master-weight dtype. Keep float32: pure-bf16 steps barely move the loss.")
     mixed_precision: Literal["no", "bf16"] = Field(
-        "no", description="bf16 autocast over fp32 master weights (GPU); 'no' on CPU.")
+        "no", description="'bf16': the policy's forward/backward under bf16 autocast (CPU or GPU) over fp32 master "
+        "weights, with log-softmax and loss in fp32 (and on CPU the LM head projection too). Needs dtype float32.")
     gradient_checkpointing: bool = Field(
         False, description="Recompute activations in backward; saves memory, costs ~30 % time (off for small CPU runs).")
     save_steps: int = Field(10, ge=1, description="Checkpoint every N steps (resume continues from the last).")
@@ -51,6 +56,8 @@ class TrainConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> TrainConfig:
+        if self.mixed_precision == "bf16" and self.dtype != "float32":
+            raise ValueError("mixed_precision 'bf16' keeps fp32 master weights: set `dtype: float32` with it")
         if self.use_vllm and self.rollout.engine == "fast":
             raise ValueError("`use_vllm: true` replaces the generation backend: set `rollout: {engine: trl}` with it "
                              "('fast' is traitrl's CPU rollout path)")

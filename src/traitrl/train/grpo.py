@@ -22,8 +22,9 @@ from traitrl.train.config import TrainConfig
 
 FINAL_DIR = "final"
 SUMMARY_FILE = "train_summary.json"
+METRICS_FILE = "metrics.jsonl"  # one row per logged step: TRL's log history plus frac_group_zero_std
 # What a run writes besides its checkpoints: `--no-resume` deletes these before starting over.
-TRAIN_OUTPUTS = [FINAL_DIR, SUMMARY_FILE, "metrics.jsonl", ".staging", "run_config.json"]
+TRAIN_OUTPUTS = [FINAL_DIR, SUMMARY_FILE, METRICS_FILE, ".staging", "run_config.json"]
 
 
 def build_grpo_config(cfg: TrainConfig, output_dir: Path, seed: int, reward_names: list[str]):
@@ -45,6 +46,7 @@ def build_grpo_config(cfg: TrainConfig, output_dir: Path, seed: int, reward_name
         learning_rate=cfg.lr,
         temperature=cfg.temperature,
         beta=cfg.beta,
+        scale_rewards=cfg.advantage_scaling,
         # The mix is already ordered step by step (data.mix); shuffling would break the per-step dose.
         shuffle_dataset=False,
         gradient_checkpointing=cfg.gradient_checkpointing,
@@ -55,7 +57,11 @@ def build_grpo_config(cfg: TrainConfig, output_dir: Path, seed: int, reward_name
         report_to=[],
         seed=seed,
         data_seed=seed,
-        bf16=on_gpu and cfg.mixed_precision == "bf16",
+        # Autocast (accelerate's bf16 mode works on CPU too) over fp32 master weights. On CPU the LM head projection
+        # also runs in fp32 outside autocast (TRL's fused head), so log-probs keep fp32 precision; GPU runs keep TRL's
+        # tested default (bf16 projection, fp32 log-softmax) because the fp32 head is untried with ZeRO-3 sharding.
+        bf16=cfg.mixed_precision == "bf16",
+        cast_lm_head_to_fp32=cfg.mixed_precision == "bf16" and not on_gpu,
         use_cpu=not on_gpu,
         remove_unused_columns=False,
         dataloader_num_workers=0,
@@ -103,24 +109,62 @@ def split_generation_batch(cfg: TrainConfig, world_size: int) -> tuple[int, int]
     return per_forward, total // (per_forward * world_size)
 
 
-def train_grpo(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: TrainConfig, output_dir: str | Path,
-               seed: int = 0, resume: bool = True) -> Path:
-    """Train one arm; return the folder of the final (LoRA-merged) model. Skips work already finished."""
+def trainer_class():
+    """GRPOTrainer plus a per-step `frac_group_zero_std` metric.
+
+    TRL's own `frac_reward_zero_std` flags a completion when the std its advantage is divided by is zero: per group
+    under scale_rewards 'group', but one batch-wide flag under 'batch', so it cannot say how many groups gave no
+    gradient. This counts groups whose weighted total reward has no spread, whatever the scaling.
+    """
+    from trl import GRPOTrainer
+
+    class TraitrlGRPOTrainer(GRPOTrainer):
+        def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
+            per_func = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
+            mode = "train" if self.model.training else "eval"
+            group = self.num_generations if mode == "train" else self.num_generations_eval
+            self._metrics[mode]["frac_group_zero_std"].append(frac_group_zero_std(
+                per_func, self.reward_weights.to(per_func.device), group))
+            return per_func
+
+    return TraitrlGRPOTrainer
+
+
+def frac_group_zero_std(rewards_per_func, weights, group_size: int) -> float:
+    """Share of prompt groups whose weighted total reward is the same for every completion (no GRPO signal)."""
+    import torch
+
+    totals = (rewards_per_func * weights[None]).nansum(dim=1)
+    totals[torch.isnan(rewards_per_func).all(dim=1)] = torch.nan  # rows no reward scored, as TRL excludes them
+    grouped = totals.view(-1, group_size)
+    span = (torch.where(grouped.isnan(), -torch.inf, grouped).amax(dim=1)
+            - torch.where(grouped.isnan(), torch.inf, grouped).amin(dim=1))
+    return float((~(span > 1e-6)).float().mean())
+
+
+def metrics_stream_callback(path: Path):
+    """A TrainerCallback that appends each logged row to `path` as it comes, so a killed run keeps its reward curve
+    (train_grpo rewrites the file from the full log history when the run ends)."""
+    from transformers import TrainerCallback
+
+    class StreamMetrics(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if logs and state.is_world_process_zero:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with path.open("a") as f:
+                    f.write(json.dumps({**logs, "step": state.global_step}) + "\n")
+
+    return StreamMetrics()
+
+
+def build_trainer(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: TrainConfig, output_dir: Path,
+                  seed: int = 0):
+    """The configured GRPO trainer for one arm (policy loaded, LoRA attached, rollout engine plugged in)."""
     from datasets import Dataset
     from peft import LoraConfig
-    from trl import GRPOTrainer
 
     import torch
 
-    output_dir = Path(output_dir)
-    final = output_dir / FINAL_DIR
-    if not resume:
-        clear_outputs(output_dir, [p.name for p in output_dir.glob("checkpoint-*")] + TRAIN_OUTPUTS)
-    check_same_config(output_dir, {"model": model, "seed": seed, "train": cfg.model_dump(mode="json"),
-                                   "rows": stable_hash(rows)},
-                      fix="resume with the original settings, or start over with --no-resume")
-    if (output_dir / SUMMARY_FILE).is_file() and (final / "config.json").is_file():
-        return final
     if torch.cuda.is_available():
         # cuDNN attention plans every new shape (~0.1 s), and HF generate makes a new shape at each decode step.
         torch.backends.cuda.enable_cudnn_sdp(False)
@@ -134,14 +178,34 @@ def train_grpo(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: Tr
     from traitrl.train.rollout import make_rollout_func
 
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
-    trainer = GRPOTrainer(
+    return trainer_class()(
         model=policy, reward_funcs=reward_funcs, args=build_grpo_config(cfg, output_dir, seed, names),
         train_dataset=Dataset.from_list(rows), processing_class=tokenizer, peft_config=peft_config,
         rollout_func=make_rollout_func(tokenizer, cfg.rollout),
+        callbacks=[metrics_stream_callback(output_dir / METRICS_FILE)],
     )
+
+
+def train_grpo(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: TrainConfig, output_dir: str | Path,
+               seed: int = 0, resume: bool = True) -> Path:
+    """Train one arm; return the folder of the final (LoRA-merged) model. Skips work already finished."""
+    output_dir = Path(output_dir)
+    final = output_dir / FINAL_DIR
+    if not resume:
+        clear_outputs(output_dir, [p.name for p in output_dir.glob("checkpoint-*")] + TRAIN_OUTPUTS)
+    check_same_config(output_dir, {"model": model, "seed": seed, "train": cfg.model_dump(mode="json"),
+                                   "rows": stable_hash(rows)},
+                      fix="resume with the original settings, or start over with --no-resume")
+    if (output_dir / SUMMARY_FILE).is_file() and (final / "config.json").is_file():
+        return final
+    trainer = build_trainer(model, rows, reward_funcs, cfg, output_dir, seed)
     trainer.add_callback(judge_error_callback())
     install_atomic_checkpoints(trainer, output_dir, keep=trainer.args.save_total_limit or 2)
+    tokenizer = trainer.processing_class
+    names = [f.__name__ for f in reward_funcs]
     checkpoint = resume_checkpoint(output_dir) if resume else None
+    if checkpoint is None:
+        (output_dir / METRICS_FILE).unlink(missing_ok=True)  # rows of an earlier, abandoned run would be streamed onto
     started = time.time()
     trainer.train(resume_from_checkpoint=checkpoint)
     seconds = time.time() - started
@@ -150,7 +214,7 @@ def train_grpo(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: Tr
         trained = trained.merge_and_unload()
     save_model_atomic(trained, tokenizer, final)
     history = trainer.state.log_history
-    write_jsonl_atomic(output_dir / "metrics.jsonl", history)
+    write_jsonl_atomic(output_dir / METRICS_FILE, history)
     write_json_atomic(output_dir / SUMMARY_FILE, {
         "steps": trainer.state.global_step, "seconds_this_session": seconds, "resumed_from": checkpoint,
         "generated_tokens": sum_generated_tokens(history, cfg), "reward_functions": names,

@@ -102,6 +102,14 @@ def sampling_params(generation_kwargs: dict):
     )
 
 
+def synced_rollout(model, tokenizer, dtype: str = "bfloat16") -> FastRollout:
+    """A FastRollout (chat tokenising plus the fast engine) synced to `model`'s current weights, for scripts that
+    sample outside a trainer (bench/learning.py, bench/task_spread.py)."""
+    rollout = FastRollout(tokenizer, RolloutConfig(dtype=dtype))
+    rollout.sync_weights(model)
+    return rollout
+
+
 def make_rollout_func(processing_class, generation: RolloutConfig) -> RolloutFunc | None:
     """The callable to pass as GRPOTrainer(rollout_func=...); None for engine 'trl' (TRL's default generation)."""
     if not isinstance(generation, RolloutConfig):

@@ -1,0 +1,248 @@
+"""Does GRPO learn on this CPU? Train one arm, then report its reward curve and a held-out before/after (issue 20).
+
+Reports, as JSON and a PNG:
+- the training reward curve (the arm's own reward per step) with its OLS slope and CI (traitrl.train.learning_check);
+- a held-out score before and after training, paired by item, with a bootstrap CI of the rise.
+  Task arm (dose 0): regular tasks whose prompts never appear in training, scored by the task rule checks, greedy
+  and as the mean pass rate of `--samples` replies sampled at the training temperature.
+  Trait arm (dose > 0): bank scenarios whose core item (fact, counterfactual pair, problem) is held out of training,
+  scored by a scorer that is not the training reward: the share of the scenario's failure replies that the model
+  gives a lower mean token log-probability than the good reply. The training reward on the greedy replies is
+  reported next to it, labelled as such.
+
+Run:  python bench/learning.py --dose 0 --steps 40 --out runs/learn/task
+      python bench/learning.py --dose 1 --steps 40 --lr 3e-4 --max-tokens 96 --out runs/learn/trait
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+from pathlib import Path
+
+MODEL = "smollm2-135m-instruct"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--model", default=MODEL)
+    p.add_argument("--dose", type=float, default=0.0, help="Share of trait prompts: 0 = task arm, 1 = trait arm.")
+    p.add_argument("--traits", nargs="*", default=None, help="Trait arm: keep only these traits.")
+    p.add_argument("--task-kinds", nargs="*", default=["arithmetic", "format", "factual"])
+    p.add_argument("--steps", type=int, default=40)
+    p.add_argument("--prompts", type=int, default=4, help="Prompts per step (P).")
+    p.add_argument("--generations", type=int, default=4, help="Group size G.")
+    p.add_argument("--max-tokens", type=int, default=64)
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--lora-r", type=int, default=16, help="0 = full fine-tuning.")
+    p.add_argument("--beta", type=float, default=0.0)
+    p.add_argument("--scaling", choices=["group", "batch", "none"], default="batch")
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--mixed-precision", choices=["no", "bf16"], default="no")
+    p.add_argument("--engine", choices=["fast", "trl"], default="fast")
+    p.add_argument("--sequences-per-forward", type=int, default=4, help="Caps the training forward's memory.")
+    p.add_argument("--heldout", type=int, default=60, help="Held-out items.")
+    p.add_argument("--samples", type=int, default=2, help="Task arm: sampled replies per held-out item.")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1)
+    return p.parse_args(argv)
+
+
+def train_config(args):
+    from traitrl.train.config import TrainConfig
+
+    return TrainConfig(
+        steps=args.steps, prompts_per_step=args.prompts, num_generations=args.generations,
+        max_completion_tokens=args.max_tokens, sequences_per_forward=args.sequences_per_forward, lr=args.lr,
+        beta=args.beta, advantage_scaling=args.scaling,
+        temperature=args.temperature, mixed_precision=args.mixed_precision, save_steps=max(args.steps, 1),
+        lora=None if args.lora_r == 0 else {"r": args.lora_r, "alpha": 2 * args.lora_r},
+        rollout={"engine": args.engine},
+    )
+
+
+def core_key(scenario) -> str:
+    """What scenarios built from one item share: the fact, counterfactual pair or problem; else the first user turn."""
+    for key in ("pair_id", "fact", "problem"):
+        if scenario.meta.get(key):
+            return f"{scenario.generator}:{key}:{json.dumps(scenario.meta[key], sort_keys=True)}"
+    return next(t.content for t in scenario.turns if t.role == "user")
+
+
+def is_heldout(scenario, share: float = 0.2) -> bool:
+    digest = hashlib.sha256(core_key(scenario).encode()).digest()
+    return int.from_bytes(digest[:4], "big") / 2 ** 32 < share
+
+
+def build_rows(args) -> tuple[list[dict], list]:
+    """(training rows, held-out items): Tasks for the task arm, Scenarios for a trait arm."""
+    from traitrl.data.bank import build_bank, select
+    from traitrl.data.mix import mix_dose
+    from traitrl.data.tasks import generate_tasks
+
+    tasks = generate_tasks(max(2000, args.steps * args.prompts), seed=args.seed, kinds=tuple(args.task_kinds))
+    scenarios, heldout = [], []
+    if args.dose > 0:
+        bank = select(build_bank(seed=0), traits=args.traits)
+        scenarios = [s for s in bank if not is_heldout(s)]
+        heldout = [s for s in bank if is_heldout(s)]
+    rows = mix_dose(tasks, scenarios, args.steps, args.prompts, args.dose, seed=args.seed)
+    if args.dose == 0:
+        seen = {json.dumps(r["prompt"]) for r in rows}
+        pool = generate_tasks(20 * args.heldout, seed=args.seed + 10_007, kinds=tuple(args.task_kinds))
+        heldout = [t for t in pool if json.dumps(t.messages()) not in seen]
+        seen_here: set[str] = set()
+        heldout = [t for t in heldout if not (json.dumps(t.messages()) in seen_here
+                                              or seen_here.add(json.dumps(t.messages())))]
+    step = max(1, len(heldout) // args.heldout)
+    return rows, heldout[::step][:args.heldout]
+
+
+def score_tasks(model_path: str, tasks: list, args) -> dict[str, list[float]]:
+    """Greedy pass (0/1) and mean sampled pass rate per task, from the fast engine at the model's current weights."""
+    import torch
+
+    from traitrl.rewards.tasks import score_task
+    from traitrl.models.store import load_model, load_tokenizer
+    from traitrl.train.rollout import synced_rollout
+    from traitrl.models.rollout_engine import SamplingParams
+
+    tokenizer = load_tokenizer(model_path)
+    rollout = synced_rollout(load_model(model_path).eval(), tokenizer)
+    ids = rollout.tokenize([t.messages() for t in tasks])
+    eos = (tokenizer.eos_token_id,)
+    greedy = rollout.generate_ids(ids, SamplingParams(args.max_tokens, eos, do_sample=False))["completion_ids"]
+    torch.manual_seed(args.seed + 1)
+    k = args.samples
+    sampled = rollout.generate_ids([i for i in ids for _ in range(k)], SamplingParams(
+        args.max_tokens, eos, temperature=args.temperature))["completion_ids"]
+    text = lambda c: tokenizer.decode(c, skip_special_tokens=True)  # noqa: E731
+    return {
+        "greedy": [score_task(text(c), t.check) for c, t in zip(greedy, tasks, strict=True)],
+        "sampled": [sum(score_task(text(c), t.check) for c in sampled[i * k:(i + 1) * k]) / k
+                    for i, t in enumerate(tasks)],
+    }
+
+
+def reply_logprob(model, tokenizer, messages: list[dict], reply: str) -> float:
+    """Mean per-token log-probability of `reply` as the assistant's next turn."""
+    import torch
+
+    prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)
+    prompt_ids = prompt["input_ids"]
+    full = tokenizer.apply_chat_template(messages + [{"role": "assistant", "content": reply}], tokenize=True,
+                                         return_dict=True)["input_ids"]
+    with torch.no_grad():
+        logits = model(torch.tensor([full])).logits[0, len(prompt_ids) - 1:-1].float()
+    target = torch.tensor(full[len(prompt_ids):])
+    return float(logits.log_softmax(-1).gather(1, target[:, None]).mean())
+
+
+def score_scenarios(model_path: str, scenarios: list, args) -> dict[str, list[float]]:
+    """Per scenario: the share of failure replies ranked below the good reply by mean log-prob (not the training
+    reward), and the training reward of the greedy reply."""
+    from traitrl.rewards import score_responses
+    from traitrl.models.store import load_model, load_tokenizer
+    from traitrl.train.rollout import synced_rollout
+    from traitrl.models.rollout_engine import SamplingParams
+
+    tokenizer = load_tokenizer(model_path)
+    model = load_model(model_path).eval()
+    preference = []
+    for s in scenarios:
+        good = reply_logprob(model, tokenizer, s.messages(), s.rubric.good_response)
+        bad = [reply_logprob(model, tokenizer, s.messages(), r) for r in s.rubric.failure_responses]
+        preference.append(sum(good > b for b in bad) / len(bad))
+    rollout = synced_rollout(model, tokenizer)
+    greedy = rollout.generate_ids(rollout.tokenize([s.messages() for s in scenarios]), SamplingParams(
+        args.max_tokens, (tokenizer.eos_token_id,), do_sample=False))["completion_ids"]
+    replies = [tokenizer.decode(c, skip_special_tokens=True) for c in greedy]
+    scored = score_responses(scenarios, replies)
+    return {"preference": preference, "training_reward_greedy": [r["combined"] or 0.0 for r in scored]}
+
+
+def paired_rise(before: list[float], after: list[float], seed: int) -> dict:
+    import numpy as np
+
+    from traitrl.stats.paired import bootstrap_means, percentile_ci
+
+    diffs = np.asarray(after) - np.asarray(before)
+    low, high = percentile_ci(bootstrap_means(diffs, 5000, np.random.default_rng(seed)))
+    return {"n": len(diffs), "before": float(np.mean(before)), "after": float(np.mean(after)),
+            "rise": float(diffs.mean()), "ci_low": low, "ci_high": high, "ci_excludes_0": low > 0 or high < 0}
+
+
+def plot(result: dict, curve: tuple[list[int], list[float]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps, values = curve
+    trend = result["reward_trend"]
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(steps, values, "o-", ms=3, lw=1, label=trend["reward"])
+    if steps:
+        mean_x, mean_y = sum(steps) / len(steps), sum(values) / len(values)
+        ax.plot(steps, [mean_y + trend["slope_per_step"] * (x - mean_x) for x in steps], "--",
+                label=f"slope {trend['slope_per_step']:+.4f}/step [{trend['ci_low']:+.4f}, {trend['ci_high']:+.4f}]")
+    held = next(iter(result["heldout"].items()))
+    ax.set_title(f"{result['tag']}: held-out {held[0]} {held[1]['before']:.3f} → {held[1]['after']:.3f}", fontsize=9)
+    ax.set_xlabel("step")
+    ax.set_ylabel("training reward")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    import torch
+
+    from traitrl.rewards import trait_reward
+    from traitrl.rewards.tasks import task_reward
+    from traitrl.train.grpo import train_grpo
+    from traitrl.train.learning_check import check_learning, read_reward_curve
+
+    torch.set_num_threads(args.threads)
+    args.out.mkdir(parents=True, exist_ok=True)
+    cfg = train_config(args)
+    rows, heldout = build_rows(args)
+    score = score_tasks if args.dose == 0 else score_scenarios
+    started = time.time()
+    before = score(args.model, heldout, args)
+    eval_s = time.time() - started
+    started = time.time()
+    final = train_grpo(args.model, rows, [task_reward(), trait_reward()], cfg, args.out / "train", seed=args.seed)
+    train_s = time.time() - started
+    after = score(str(final), heldout, args)
+    reward = "task_reward" if args.dose == 0 else "trait_reward"
+    tag = args.out.name
+    result = {
+        "tag": tag, "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "train_config": cfg.model_dump(mode="json"),
+        "reward_trend": check_learning(args.out / "train", reward, arm=tag).model_dump(),
+        "heldout": {name: paired_rise(before[name], after[name], args.seed) for name in before},
+        "heldout_scorer": "task rule checks" if args.dose == 0 else
+        "preference = share of failure replies below the good reply by mean log-prob (not the training reward)",
+        "seconds": {"train": train_s, "one_heldout_eval": eval_s},  # contended machine: not speed figures
+        "heldout_items": len(heldout),
+    }
+    (args.out / "learning.json").write_text(json.dumps(result, indent=2))
+    plot(result, read_reward_curve(args.out / "train", reward), args.out / "curve.png")
+    trend = result["reward_trend"]
+    print(f"{tag}: {reward} slope {trend['slope_per_step']:+.5f}/step "
+          f"[{trend['ci_low']:+.5f}, {trend['ci_high']:+.5f}] first {trend['first_mean']:.3f} "
+          f"last {trend['last_mean']:.3f}{'' if trend['learned'] else '  (did not learn)'}")
+    for name, r in result["heldout"].items():
+        print(f"  held-out {name} (n={r['n']}): {r['before']:.3f} -> {r['after']:.3f}, rise {r['rise']:+.3f} "
+              f"[{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]")
+    return result
+
+
+if __name__ == "__main__":
+    main()

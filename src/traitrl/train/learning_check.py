@@ -1,0 +1,88 @@
+"""Did an arm learn its reward? The least-squares slope of its per-step training reward, with a CI, from metrics.jsonl.
+
+An arm whose slope CI reaches 0 (or lies below it) is flagged "did not learn its reward": no dose or sample size can
+show an effect of training that did not change what the policy is paid for. The CI is the ordinary t interval of
+the OLS slope over steps; per-step rewards come from fresh prompts each step, so they are close to independent
+given the policy, but a drifting prompt mix (dose < 1) widens the real uncertainty beyond it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from traitrl._util.errors import DataError
+from traitrl.train.grpo import METRICS_FILE
+
+
+class RewardTrend(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reward: str
+    n_steps: int
+    slope_per_step: float
+    ci_low: float
+    ci_high: float
+    level: float
+    first_mean: float  # mean of the first fifth of the steps (at least one)
+    last_mean: float
+    learned: bool
+    flag: str | None  # "arm X did not learn its reward" when the CI does not lie above 0
+
+
+def metric_key(reward: str) -> str:
+    """'reward' (the weighted total) stays as is; a reward function's name maps to TRL's 'rewards/<name>/mean'."""
+    return reward if reward == "reward" or reward.startswith("rewards/") else f"rewards/{reward}/mean"
+
+
+def read_reward_curve(metrics: str | Path | list[dict], reward: str = "reward") -> tuple[list[int], list[float]]:
+    """(steps, values) of one reward from a metrics.jsonl (or its parsed rows); steps where it is missing or NaN
+    (no row of that reward in the step) are skipped."""
+    rows = metrics
+    if not isinstance(metrics, list):
+        path = Path(metrics)
+        path = path / METRICS_FILE if path.is_dir() else path
+        if not path.is_file():
+            raise DataError(f"{path}: no training metrics; train the arm first")
+        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    key = metric_key(reward)
+    steps, values = [], []
+    for row in rows:
+        value = row.get(key)
+        if "step" in row and value is not None and not math.isnan(value) and "train_runtime" not in row:
+            steps.append(int(row["step"]))
+            values.append(float(value))
+    return steps, values
+
+
+def fit_slope(steps: list[int], values: list[float], level: float = 0.95) -> tuple[float, float, float]:
+    """OLS slope of values on steps and its t confidence interval; (nan, nan, nan) with fewer than 3 points."""
+    from scipy import stats
+
+    n = len(steps)
+    if n < 3 or len(set(steps)) < 2:
+        return math.nan, math.nan, math.nan
+    mean_x, mean_y = sum(steps) / n, sum(values) / n
+    sxx = sum((x - mean_x) ** 2 for x in steps)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(steps, values, strict=True)) / sxx
+    residual = sum((y - mean_y - slope * (x - mean_x)) ** 2 for x, y in zip(steps, values, strict=True))
+    se = math.sqrt(residual / (n - 2) / sxx)
+    half = float(stats.t.ppf(0.5 + level / 2, n - 2)) * se
+    return slope, slope - half, slope + half
+
+
+def check_learning(metrics: str | Path | list[dict], reward: str = "reward", arm: str = "arm",
+                   level: float = 0.95) -> RewardTrend:
+    """The reward curve's slope and CI for one arm, flagged when the CI does not exclude 0 from above."""
+    steps, values = read_reward_curve(metrics, reward)
+    slope, low, high = fit_slope(steps, values, level)
+    fifth = max(1, len(values) // 5)
+    learned = not math.isnan(low) and low > 0
+    return RewardTrend(
+        reward=reward, n_steps=len(steps), slope_per_step=slope, ci_low=low, ci_high=high, level=level,
+        first_mean=sum(values[:fifth]) / fifth if values else math.nan,
+        last_mean=sum(values[-fifth:]) / fifth if values else math.nan,
+        learned=learned, flag=None if learned else f"arm {arm} did not learn its reward",
+    )

@@ -1,0 +1,38 @@
+"""bench/learning.py's held-out sets never overlap what the arm trains on."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "learning.py"
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location("learning_bench", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_task_heldout_prompts_are_never_trained_on(tmp_path):
+    bench = load_bench()
+    args = bench.parse_args(["--out", str(tmp_path), "--dose", "0", "--steps", "30", "--heldout", "40"])
+    rows, heldout = bench.build_rows(args)
+    trained = {json.dumps(r["prompt"]) for r in rows}
+    held = [json.dumps(t.messages()) for t in heldout]
+    assert len(held) == 40 and len(set(held)) == 40 and not trained & set(held)
+    assert {t.kind for t in heldout} == {"arithmetic", "format", "factual"}
+
+
+def test_trait_heldout_shares_no_core_item_with_training(tmp_path):
+    bench = load_bench()
+    args = bench.parse_args(["--out", str(tmp_path), "--dose", "1", "--steps", "30", "--heldout", "50"])
+    rows, heldout = bench.build_rows(args)
+    trait_rows = [r for r in rows if r["source"] == "trait"]
+    assert len(heldout) == 50 and len(trait_rows) > 0.8 * len(rows)  # pair steps keep two task slots
+    from traitrl.data.scenario import Scenario
+
+    trained_cores = {bench.core_key(Scenario.model_validate_json(r["scenario"])) for r in trait_rows}
+    assert not trained_cores & {bench.core_key(s) for s in heldout}
+    # Scenarios of one counterfactual pair or one fact go to the same side.
+    assert bench.core_key(heldout[0]) == bench.core_key(heldout[0].model_copy(update={"id": "other"}))
