@@ -62,6 +62,10 @@ def test_report_has_both_arms_base_and_every_benchmark(study):
     assert set(style["models"]) == {"baseline", "trait", "base"}
     assert all(0 <= v <= 1 for v in style["values"]["first_letter_rate"] if v is not None)
     assert "Response style" in (run / "report.md").read_text()
+    learning = report["sections"]["extra"]["learning"]["runs"]
+    assert set(learning) == {"baseline", "trait"}
+    for name, trend in learning.items():  # a 2-step run has no slope CI, so it cannot have learned: flagged
+        assert trend["learned"] is False and f"arm {name} did not learn its reward" in report["headline"]
     html = (run / "report.html").read_text()
     assert "<img" in html or "<svg" in html
     assert (run / "manifest.json").is_file() and (run / "arms" / "trait" / "manifest.json").is_file()

@@ -280,6 +280,7 @@ def seed_paired_dirs(config: StudyConfig, out: Path) -> tuple[str, list[Path], d
 
 def compare_and_report(config: StudyConfig, out: Path, sections: dict) -> dict[str, Path]:
     from traitrl.report import write_report
+    from traitrl.report.learning_section import flag_learning, learning_section
     from traitrl.report.style_section import style_section
     from traitrl.stats import compare_runs
     from traitrl.stats.summary import flag_compute
@@ -292,6 +293,9 @@ def compare_and_report(config: StudyConfig, out: Path, sections: dict) -> dict[s
                               reference_name=ref_label, base=base, settings=config.stats)
     compute, flags = compute_section(config, out, ref_label)
     flag_compute(comparison, flags)
+    trained = [a for a in config.seeded_arms() if (out / "arms" / a.name / "train" / "metrics.jsonl").is_file()]
+    learning = learning_section({a.name: out / "arms" / a.name / "train" for a in trained})
+    flag_learning(comparison, learning, {a.name: seed_group(a) for a in trained})
     write_json_atomic(out / "comparison.json", comparison.model_dump(mode="json"))
     sections = {**sections, **method_section(config, comparison, metas, arm_dirs, sections.get("persistence"))}
     from traitrl.report.controls import build_control_sections
@@ -300,7 +304,8 @@ def compare_and_report(config: StudyConfig, out: Path, sections: dict) -> dict[s
     sections.update(build_control_sections(comparison, eval_dirs, out / "persist" if config.persist else None,
                                            seed=config.seed, n_boot=config.report.n_boot))
     return write_report(comparison, out, sections={**sections, "compute": compute,
-                                                   "style_covariates": style_section(eval_dirs).model_dump(mode="json")})
+                                                   "style_covariates": style_section(eval_dirs).model_dump(mode="json"),
+                                                   "learning": learning.model_dump(mode="json")})
 
 
 def method_section(config: StudyConfig, comparison, metas: dict, arm_dirs: dict[str, list[Path]],

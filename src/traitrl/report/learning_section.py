@@ -1,0 +1,94 @@
+"""Report section "Did each arm learn its reward?": the slope of every trained run's reward curve, with its CI.
+
+No dose or sample size can show an effect of training that did not change what the policy is paid for, so a run
+whose slope CI does not lie above 0 is flagged, and the flag leads its arm's headline (`flag_learning`).
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from traitrl.report.registry import SectionSpec, register_section
+from traitrl.train.learning_check import RewardTrend, check_learning
+
+
+class LearningRow(BaseModel):
+    """One run's RewardTrend, with None where it has no value (fewer than 3 logged steps), so report.json stays JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+    n_steps: int
+    slope_per_step: float | None
+    ci_low: float | None
+    ci_high: float | None
+    first_mean: float | None
+    last_mean: float | None
+    learned: bool
+    flag: str | None
+
+
+class LearningSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    runs: dict[str, LearningRow]  # trained run name → trend of its total GRPO reward
+
+
+def _row(trend: RewardTrend) -> LearningRow:
+    values = trend.model_dump(include=set(LearningRow.model_fields))
+    return LearningRow(**{k: None if isinstance(v, float) and math.isnan(v) else v for k, v in values.items()})
+
+
+def learning_section(run_dirs: dict[str, Path]) -> LearningSection:
+    """Trend of the total reward (what GRPO optimises) for each run name → its train folder."""
+    return LearningSection(runs={name: _row(check_learning(path, "reward", arm=name))
+                                 for name, path in run_dirs.items()})
+
+
+def flag_learning(comparison, section: LearningSection, group_of: dict[str, str]) -> None:
+    """Put "arm X did not learn its reward" for each flagged run into its arm's headline (and the study's);
+    `group_of` maps a run name to the arm label the comparison reports (seeded runs share one label)."""
+    flags = [t.flag for t in section.runs.values() if t.flag]
+    if not flags:
+        return
+    for arm in comparison.arms:
+        own = [section.runs[r].flag for r, g in group_of.items() if g == arm.name and section.runs[r].flag]
+        reference = [section.runs[r].flag for r, g in group_of.items()
+                     if g == comparison.reference_name and section.runs[r].flag]
+        if own or reference:
+            # After the smoke-test warning, which always comes first, and before every result.
+            smoke, head = arm.summary.smoke, arm.summary.headline
+            lead = smoke if smoke and head.startswith(smoke) else ""
+            arm.summary.headline = (lead + " " if lead else "") + "; ".join([*own, *reference]) + ". " + \
+                head[len(lead):].lstrip()
+    comparison.headline = comparison.arms[0].summary.headline
+
+
+def _rows(section: LearningSection) -> list[list[str]]:
+    def num(x: float | None, fmt: str = "+.4f") -> str:
+        return "–" if x is None else format(x, fmt)
+
+    return [[name, str(t.n_steps), f"{num(t.first_mean, '.3f')} → {num(t.last_mean, '.3f')}", num(t.slope_per_step),
+             f"{num(t.ci_low)} to {num(t.ci_high)}", "yes" if t.learned else "NO"]
+            for name, t in section.runs.items()]
+
+
+HEADERS = ["run", "steps", "reward first → last fifth", "slope / step", "95 % CI", "learned"]
+
+
+def learning_html(section: LearningSection) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in HEADERS)
+    body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in _rows(section))
+    return (f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            '<p class="note">Least-squares slope of the total training reward per step, with its t interval. '
+            "A run whose interval reaches 0 did not learn its reward, and its arm's headline says so.</p>")
+
+
+def learning_markdown(section: LearningSection) -> list[str]:
+    return ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS),
+            *["| " + " | ".join(row) + " |" for row in _rows(section)]]
+
+
+register_section(SectionSpec("learning", "Did each arm learn its reward?", LearningSection, html=learning_html,
+                             markdown=learning_markdown))
