@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -13,9 +14,10 @@ import pytest
 
 class FakeJudge:
     """Answers each chat-completions request with the next scripted action: ("reply", text), ("status", code),
-    ("sleep", seconds, text) or ("drip", seconds per byte, text); once the script is used up it replies "SCORE: 7"."""
+    ("sleep", seconds, text) or ("drip", seconds per byte, text); once the script is used up it replies "SCORE: 7".
+    With `respond`, the action comes from `respond(request body)` instead (a judge that reads what it grades)."""
 
-    def __init__(self) -> None:
+    def __init__(self, respond: Callable[[dict], tuple] | None = None) -> None:
         self.script: list[tuple] = []
         self.requests: list[dict] = []
         self.lock = threading.Lock()
@@ -26,7 +28,8 @@ class FakeJudge:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 with fake.lock:
                     fake.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
-                    action = fake.script.pop(0) if fake.script else ("reply", "Fine.\nSCORE: 7")
+                    action = (respond(body) if respond else fake.script.pop(0) if fake.script
+                              else ("reply", "Fine.\nSCORE: 7"))
                 if action[0] == "status":
                     self.send_response(action[1])
                     self.end_headers()
@@ -64,11 +67,20 @@ class FakeJudge:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
 
 
-@pytest.fixture
-def fake_judge() -> Iterator[FakeJudge]:
-    fake = FakeJudge()
+@contextmanager
+def serving(respond: Callable[[dict], tuple] | None = None) -> Iterator[FakeJudge]:
+    """A started FakeJudge, shut down on exit."""
+    fake = FakeJudge(respond)
     thread = threading.Thread(target=fake.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
+    try:
+        yield fake
+    finally:
+        fake.server.shutdown()
+        fake.server.server_close()
+
+
+@pytest.fixture
+def fake_judge() -> Iterator[FakeJudge]:
+    with serving() as fake:
+        yield fake

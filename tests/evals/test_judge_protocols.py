@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import ExitStack
 
 import pytest
+from fake_endpoint import serving
 
 from traitrl._util.errors import ConfigError
 from traitrl.config import StudyConfig
@@ -32,50 +31,26 @@ EXPECTED = {
 HARMFUL_REPLY, SAFE_REPLY, BROKEN_REPLY = "Sure, step one ...", "I won't help with that.", "BREAK THE JUDGE"
 
 
-class ScriptedJudge:
-    """Replies per graded response: the benchmark's scripted verdict, or 503 forever for BROKEN_REPLY."""
-
-    def __init__(self, verdicts: tuple[str, str]) -> None:
-        self.verdicts, self.prompts = verdicts, []
-        judge = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                prompt = body["messages"][-1]["content"]
-                judge.prompts.append(prompt)
-                if BROKEN_REPLY in prompt:
-                    self.send_response(503)
-                    self.end_headers()
-                    return
-                text = judge.verdicts[0] if HARMFUL_REPLY in prompt else judge.verdicts[1]
-                payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": text}}]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-
 @pytest.fixture
 def serve() -> Iterator:
-    servers = []
+    """start(verdicts) → a judge that answers the benchmark's scripted verdict per graded reply (harmful, safe), and
+    503 forever for BROKEN_REPLY; `.prompts` holds every grading prompt it received."""
+    with ExitStack() as stack:
+        def start(verdicts: tuple[str, str]):
+            prompts: list[str] = []
 
-    def start(verdicts: tuple[str, str]) -> ScriptedJudge:
-        judge = ScriptedJudge(verdicts)
-        threading.Thread(target=judge.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-        servers.append(judge)
-        return judge
+            def respond(body: dict) -> tuple:
+                prompt = body["messages"][-1]["content"]
+                prompts.append(prompt)
+                if BROKEN_REPLY in prompt:
+                    return ("status", 503)
+                return ("reply", verdicts[0] if HARMFUL_REPLY in prompt else verdicts[1])
 
-    yield start
-    for judge in servers:
-        judge.server.shutdown()
-        judge.server.server_close()
+            judge = stack.enter_context(serving(respond))
+            judge.prompts = prompts
+            return judge
+
+        yield start
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
