@@ -4,10 +4,8 @@ held-out trait, refusal trade-off, persona persistence and attack-sweep sections
 import json
 
 import pytest
-import yaml
+from test_study_e2e import TINY_STUDY, run_tiny_study, traitrl
 
-from helpers import tiny_model_dir
-from test_study_e2e import TINY_STUDY, traitrl
 from traitrl.data.scenario import Scenario
 from traitrl.data.split import core_item, is_heldout
 
@@ -31,11 +29,7 @@ MODELS = {"baseline", "base", *ARMS}
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("controls")
-    config = root / "controls.yaml"
-    config.write_text(yaml.safe_dump({**CONTROLS_STUDY, "model": str(tiny_model_dir())}))
-    traitrl("run", str(config), "--out", str(root / "run"))
-    return root / "run"
+    return run_tiny_study(tmp_path_factory.mktemp("controls"), CONTROLS_STUDY, "controls")[0]
 
 
 def rows_of(run, arm):

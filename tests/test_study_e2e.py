@@ -36,13 +36,17 @@ def traitrl(*args, check=True):
     return proc
 
 
-@pytest.fixture(scope="module")
-def study(tmp_path_factory):
-    root = tmp_path_factory.mktemp("study")
-    config = root / "tiny.yaml"
-    config.write_text(yaml.safe_dump({**TINY_STUDY, "model": str(tiny_model_dir())}))
+def run_tiny_study(root, settings: dict, name: str = "tiny"):
+    """Write `settings` (on the tiny model) to ROOT/<name>.yaml, run it into ROOT/run; (run folder, config path)."""
+    config = root / f"{name}.yaml"
+    config.write_text(yaml.safe_dump({**settings, "model": str(tiny_model_dir())}))
     traitrl("run", str(config), "--out", str(root / "run"))
     return root / "run", config
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    return run_tiny_study(tmp_path_factory.mktemp("study"), TINY_STUDY)
 
 
 def test_report_has_both_arms_base_and_every_benchmark(study):

@@ -3,10 +3,7 @@
 import json
 
 import pytest
-import yaml
-from test_study_e2e import TINY_STUDY, traitrl
-
-from helpers import tiny_model_dir
+from test_study_e2e import TINY_STUDY, run_tiny_study
 
 SEEDED = {**TINY_STUDY, "name": "tiny-seeds", "seeds": [0, 1, 2],
           "train": {**TINY_STUDY["train"], "steps": 1},
@@ -15,11 +12,7 @@ SEEDED = {**TINY_STUDY, "name": "tiny-seeds", "seeds": [0, 1, 2],
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
-    root = tmp_path_factory.mktemp("seeded")
-    config = root / "seeds.yaml"
-    config.write_text(yaml.safe_dump({**SEEDED, "model": str(tiny_model_dir())}))
-    traitrl("run", str(config), "--out", str(root / "run"))
-    return root / "run"
+    return run_tiny_study(tmp_path_factory.mktemp("seeded"), SEEDED, "seeds")[0]
 
 
 def test_every_arm_runs_at_every_seed_and_pairs_by_seed(seeded):

@@ -27,7 +27,7 @@ def benchmark_dir(configured: str | Path | None = None) -> Path:
             f"{path}: benchmark data folder not found; run `traitrl benchmarks fetch all` (downloads to "
             f"{fetch_dir()}), or set `benchmark_dir:` in the config or TRAITRL_BENCHMARK_DIR"
         )
-    return path
+    return path.resolve()  # absolute: a relative default must not change meaning when the working directory does
 
 
 def benchmark_file(data_dir: Path, relative: str) -> Path:
