@@ -4,7 +4,7 @@ held-out trait, refusal trade-off, persona persistence and attack-sweep sections
 import json
 
 import pytest
-from test_study_e2e import TINY_STUDY, run_tiny_study, traitrl
+from test_study_e2e import TINY_STUDY, run_tiny_study
 
 from traitrl.data.scenario import Scenario
 from traitrl.data.split import core_item, is_heldout

@@ -13,7 +13,6 @@ Each stage writes its own folder and is skipped when its output is complete, so 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from rich.console import Console

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from traitrl._util.errors import ConfigError, DataError, TraitrlError
-from traitrl._util.fingerprint import module_fingerprint, scorer_fingerprint, weights_fingerprint
+from traitrl._util.fingerprint import scorer_fingerprint
 from traitrl._util.io import stable_hash, write_json_atomic
 from traitrl._util.manifest import write_manifest
 from traitrl.evals.benchmark import (BENCHMARKS, CATEGORIES, Benchmark, GenItem, MCItem, get_benchmark,

@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from traitrl._util.errors import TraitrlError
 

@@ -49,13 +49,12 @@ def learning_section(run_dirs: dict[str, Path]) -> LearningSection:
 def flag_learning(comparison, section: LearningSection, group_of: dict[str, str]) -> None:
     """Put "arm X did not learn its reward" for each flagged run into its arm's headline (and the study's);
     `group_of` maps a run name to the arm label the comparison reports (seeded runs share one label)."""
-    flags = [t.flag for t in section.runs.values() if t.flag]
-    if not flags:
+    flagged = {r: t.flag for r, t in section.runs.items() if t.flag}
+    if not flagged:
         return
+    reference = [f for r, f in flagged.items() if group_of[r] == comparison.reference_name]
     for arm in comparison.arms:
-        own = [section.runs[r].flag for r, g in group_of.items() if g == arm.name and section.runs[r].flag]
-        reference = [section.runs[r].flag for r, g in group_of.items()
-                     if g == comparison.reference_name and section.runs[r].flag]
+        own = [f for r, f in flagged.items() if group_of[r] == arm.name]
         if own or reference:
             # After the smoke-test warning, which always comes first, and before every result.
             smoke, head = arm.summary.smoke, arm.summary.headline
