@@ -59,8 +59,8 @@ def plan_command(config: Path = typer.Argument(..., help="Study YAML, e.g. confi
     stages = predict_costs(n_eval_items, len(cfg.seeded_arms()),
                            {"prompts_per_step": t.prompts_per_step, "num_generations": t.num_generations,
                             "max_completion_tokens": t.max_completion_tokens}, t.steps,
-                           cfg.persist.preset if cfg.persist is not None else None,
-                           cfg.eval.include_base, costs)
+                           cfg.persist, cfg.eval.include_base, costs,
+                           n_persist_models=len(cfg.arms))  # persistence runs on one seed's arms (study.py)
     title = (f"Plan for {cfg.name} ({config}): {len(cfg.seeded_arms())} trained runs, {n_seeds} seed(s), "
              f"{len(benchmarks)} "
              f"benchmarks, primary endpoint {s.primary_endpoint}"

@@ -7,7 +7,11 @@ paired t-test over seeds whose SD combines run-to-run variance of both arms with
 runs) are replaced by a pilot run's measured values when one is given.
 
 Cost: per-item eval and per-step training costs from the cost table (costs.json, measured on the quick study), or
-from a pilot run's timings.json files, scaled by item count and by prompts × generations × completion cap.
+from a pilot run's timings.json files, scaled by item count and by prompts × generations × completion cap. The
+persistence stage is priced from its composition, per model it runs on (one seed's trained arms, the reference
+included): each enabled sub-stage's generated tokens (at the reply cap) × a per-token cost, SFT steps × a per-step
+cost and persona's scored scenario items × a per-item cost (costs.json `persist_derivation` says where each comes
+from).
 """
 
 from __future__ import annotations
@@ -101,6 +105,81 @@ def plan_power(benchmarks: list[PlannedBenchmark], n_seeds: int, alpha: float, p
 
 
 @dataclass
+class PersistUnits:
+    """One persistence sub-stage's work for one model."""
+    tokens: int = 0  # generated tokens, counted at the reply cap
+    sft_steps: int = 0
+    scenario_items: int = 0  # log-likelihood (MC) items
+    detail: str = ""
+
+
+def persist_units(cfg) -> dict[str, PersistUnits]:
+    """Per model, the work of every enabled persistence sub-stage of `cfg` (a persist.config.PersistConfig), named
+    as the study measures them (DIR/persist/timings.json). Upper bounds where the suite may stop early (red team)
+    or the data may hold fewer items than asked."""
+    from traitrl.persist.steerability import STEER_ITEMS
+
+    cap = cfg.max_new_tokens
+    out: dict[str, PersistUnits] = {}
+    jb = cfg.jailbreak
+    if jb.enabled:
+        n = jb.n_behaviors * (len(jb.families) + jb.include_direct) + jb.n_jbb * len(jb.jbb_attacks)
+        out["jailbreak"] = PersistUnits(tokens=n * cap, detail=f"{n} replies × {cap} tok")
+    pr = cfg.pressure
+    if pr.enabled:
+        n = (pr.n_scenarios + pr.n_qa) * (1 + len(pr.kinds))
+        out["pressure"] = PersistUnits(tokens=n * cap, detail=f"{n} replies × {cap} tok")
+    rt = cfg.red_team
+    if rt.enabled:
+        n = rt.n_behaviors * rt.budget_queries
+        extra = n * 64 if rt.attacker == "local" and rt.paraphrase else 0  # the paraphraser's 64-token rewrites
+        out["red_team"] = PersistUnits(tokens=n * cap + extra, detail=f"≤ {n} replies × {cap} tok"
+                                       + (f" + {n} paraphrases × 64 tok" if extra else ""))
+    st = cfg.steerability
+    if st.enabled:
+        n_steer = len(STEER_ITEMS) if st.n_steering is None else min(st.n_steering, len(STEER_ITEMS))
+        n_safe = st.n_xstest + st.n_coconot
+        out["steerability"] = PersistUnits(tokens=n_steer * st.max_new_tokens + n_safe * cap,
+                                           detail=f"{n_steer} × {st.max_new_tokens} + {n_safe} × {cap} tok")
+    ft = cfg.harmful_ft
+    per_point = ft.n_eval_scenarios + ft.n_eval_behaviors
+    # Disabled, it still measures step 0 (the erosion curve's first point) without training.
+    points, steps = (len(ft.steps), ft.steps[-1]) if ft.enabled else (1, 0)
+    out["harmful_ft"] = PersistUnits(tokens=points * per_point * cap, sft_steps=steps,
+                                     detail=f"{steps} SFT steps + {points} × {per_point} replies × {cap} tok")
+    pe = cfg.persona
+    if pe.enabled:
+        import traitrl.evals.benchmarks  # noqa: F401  (registers every family)
+        from traitrl.evals.benchmark import get_benchmark
+
+        personas = 1 + len(pe.personas)  # and "none", the persona-free reference
+        caps = [get_benchmark(b).max_new_tokens or cap for b in pe.benchmarks] if pe.n_benchmark_items else []
+        out["persona"] = PersistUnits(tokens=personas * pe.n_benchmark_items * sum(caps),
+                                      scenario_items=personas * pe.n_scenarios,
+                                      detail=f"{personas} personas × ({pe.n_scenarios} scored scenarios + "
+                                             f"{pe.n_benchmark_items} × {'/'.join(map(str, caps)) or '0'} tok)")
+    sw = cfg.attack_sweep
+    if sw.enabled:
+        # As persist.attack_sweep runs it: harmful FT's lr and steps join the grid; one SFT run per lr, step 0 once.
+        lrs, grid = sorted(set(sw.lrs) | {ft.sft.lr}), sorted(set(sw.steps) | set(ft.steps))
+        points = len(grid) + (len(lrs) - 1) * (len(grid) - 1)
+        out["attack_sweep"] = PersistUnits(tokens=points * per_point * cap, sft_steps=len(lrs) * grid[-1],
+                                           detail=f"{len(lrs)} lrs × {grid[-1]} SFT steps + {points} × {per_point} "
+                                                  f"replies × {cap} tok")
+    return out
+
+
+PERSIST_UNIT_COSTS = ("persist_seconds_per_generated_token", "persist_seconds_per_sft_step",
+                      "persist_persona_seconds_per_scenario_item")
+
+
+def persist_seconds(units: PersistUnits, costs: dict) -> float:
+    return (units.tokens * costs["persist_seconds_per_generated_token"]
+            + units.sft_steps * costs["persist_seconds_per_sft_step"]
+            + units.scenario_items * costs["persist_persona_seconds_per_scenario_item"])
+
+
+@dataclass
 class StageCost:
     stage: str
     seconds: float
@@ -108,9 +187,10 @@ class StageCost:
     basis: str
 
 
-def predict_costs(n_eval_items: int, n_runs: int, train_shape: dict, steps: int, persist_preset: str | None,
-                  include_base: bool, costs: dict) -> list[StageCost]:
-    """Seconds and peak RSS per stage; training scales with steps × prompts × generations × completion cap."""
+def predict_costs(n_eval_items: int, n_runs: int, train_shape: dict, steps: int, persist, include_base: bool,
+                  costs: dict, n_persist_models: int = 2) -> list[StageCost]:
+    """Seconds and peak RSS per stage; training scales with steps × prompts × generations × completion cap; the
+    persistence suite (`persist`, a PersistConfig or None) is one row per sub-stage, for `n_persist_models`."""
     ref = costs["train_reference_shape"]
     scale = np.prod([train_shape[k] / ref[k] for k in ref])
     eval_s = costs["eval_seconds_per_item"] * n_eval_items
@@ -127,10 +207,10 @@ def predict_costs(n_eval_items: int, n_runs: int, train_shape: dict, steps: int,
                             f"{n_runs} runs × {steps} steps × {costs['train_seconds_per_step'] * scale:.3g} s"))
     stages.append(StageCost("eval (all runs)", eval_s * n_runs, peak.get("eval", rss),
                             f"{n_runs} runs × {n_eval_items} items"))
-    if persist_preset is not None:
-        known = costs["persist_seconds"].get(persist_preset)
-        stages.append(StageCost("persist", known if known is not None else math.nan, peak.get("persist", rss),
-                                "measured" if known is not None else f"no measured cost for preset {persist_preset!r}"))
+    if persist is not None:
+        for name, units in persist_units(persist).items():
+            stages.append(StageCost(f"persist · {name}", n_persist_models * persist_seconds(units, costs),
+                                    peak.get("persist", rss), f"{n_persist_models} models × {units.detail}"))
     stages.append(StageCost("report", costs["report_seconds"], peak.get("report", rss),
                             "estimate" if "report_seconds" in estimated else "measured"))
     return stages
@@ -162,10 +242,13 @@ def format_plan(title: str, plan: PowerPlan, stages: list[StageCost], costs_sour
     total = sum(s.seconds for s in stages)
     lines += ["", f"Predicted wall time and peak memory ({costs_source}):"]
     per_stage = any(s.peak_rss_gib != stages[0].peak_rss_gib for s in stages)
-    lines += [f"  {s.stage:<18} {s.seconds:>8.0f} s  peak RSS "
+    lines += [f"  {s.stage:<24} {s.seconds:>8.0f} s  peak RSS "
               f"{'–' if s.peak_rss_gib is None else f'{s.peak_rss_gib:.2f} GiB'}"
               f"{'' if per_stage else ' (whole-study peak)'}  ({s.basis})" for s in stages]
-    lines.append(f"  {'total':<18} {total:>8.0f} s  ({total / 60:.1f} min)")
+    persist = sum(s.seconds for s in stages if s.stage.startswith("persist"))
+    if persist:
+        lines.append(f"  {'persist (all sub-stages)':<24} {persist:>8.0f} s")
+    lines.append(f"  {'total':<24} {total:>8.0f} s  ({total / 60:.1f} min)")
     return "\n".join(lines)
 
 
@@ -179,7 +262,7 @@ def pilot_costs(pilot: Path, costs: dict) -> dict:
     timings = read_json(pilot / "timings.json") if (pilot / "timings.json").is_file() else {}
     out = {**costs, "stage_peak_rss_gib": {}}
     peaks = out["stage_peak_rss_gib"]
-    for stage in ("data", "eval_base", "persist", "report"):
+    for stage in ("data", "eval_base", "report"):
         if "seconds" in _stage(timings, stage):
             out[f"{stage}_seconds"] = _stage(timings, stage)["seconds"]
             peaks[stage] = _stage(timings, stage).get("peak_rss_gib")
@@ -198,9 +281,18 @@ def pilot_costs(pilot: Path, costs: dict) -> dict:
     evals = [_stage(t, "eval") for t in arm_timings if "seconds" in _stage(t, "eval")]
     if evals:
         peaks["eval"] = max(t.get("peak_rss_gib", 0) for t in evals)
-    if "persist_seconds" in out and isinstance(out["persist_seconds"], float | int):
-        preset = (study.get("persist") or {}).get("preset")
-        out["persist_seconds"] = {**costs["persist_seconds"], preset: out["persist_seconds"]}
+    measured = _stage(timings, "persist").get("seconds")
+    if measured and study.get("persist") is not None:
+        # The pilot's persistence wall time rescales every persist unit cost by measured / predicted for its config.
+        from traitrl.persist.config import load_persist_config
+
+        n_models = len(study.get("arms", [])) or 2
+        predicted = n_models * sum(persist_seconds(u, costs)
+                                   for u in persist_units(load_persist_config(study["persist"])).values())
+        if predicted > 0:
+            for key in PERSIST_UNIT_COSTS:
+                out[key] = costs[key] * measured / predicted
+            peaks["persist"] = _stage(timings, "persist").get("peak_rss_gib")
     out["source"] = f"pilot {pilot}"
     return out
 
