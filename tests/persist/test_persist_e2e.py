@@ -39,6 +39,8 @@ def test_run_persistence_tiny(fake_data, tmp_path, monkeypatch):  # noqa: F811
     assert spi["jailbreak"]["delta_pp"] == 0.0 and spi["red_team"]["delta_pp"] == 0.0
     assert index["arms"]["trait"]["benign_change"]["value_pp"] == 0.0
     assert index["refusal_classifier_agreement"]["accuracy"] > 0.9
+    timings = json.loads((tmp_path / "out" / "timings.json").read_text())  # measured, per `traitrl plan` stage
+    assert set(timings["harmful_ft"]["by_model"]) == {"baseline", "trait"} and "steerability" in timings
     for name in ("persistence.json", "erosion.png", "asr.png", "pressure_drops.md", "trait/jailbreak.jsonl"):
         assert (tmp_path / "out" / name).is_file()
     # A resumed study reuses each model's finished results instead of attacking it again.

@@ -248,10 +248,30 @@ def run_persistence(baseline_model: Path | str, arms: dict[str, Path | str], con
         "config": cfg.model_dump(mode="json"), "seed": seed, "seconds": round(time.time() - started, 1),
         "seconds_by_model": {label: r["seconds"] for label, r in results.items()},
     })
+    write_substage_timings(out_dir, {label: r["seconds"] for label, r in results.items()})
     plot_all(section, out_dir)
     write_pressure_table(section["pressure_drops"], out_dir / "pressure_drops.md")
     write_json_atomic(out_dir / "persistence.json", section)
     return section
+
+
+# DIR/timings.json names, as `traitrl plan` predicts them: steering and over-refusal together are steerability.
+SUBSTAGES = {"jailbreak": ("jailbreak",), "pressure": ("pressure",), "red_team": ("red_team",),
+             "steerability": ("steering", "overrefusal"), "harmful_ft": ("harmful_ft",)}
+
+
+def write_substage_timings(out_dir: Path, seconds_by_model: dict[str, dict[str, float]]) -> None:
+    """Measured seconds per sub-stage, summed over models, into DIR/timings.json (beside persona and attack_sweep,
+    which persist.controls times), so a plan can be checked stage by stage. Models whose results were reused from
+    an earlier attempt count the seconds of that attempt."""
+    path = out_dir / "timings.json"
+    timings = read_json(path) if path.is_file() else {}
+    for stage, parts in SUBSTAGES.items():
+        by_model = {label: round(sum(s.get(k, 0.0) for k in parts), 1) for label, s in seconds_by_model.items()
+                    if any(k in s for k in parts)}
+        if by_model:
+            timings[stage] = {"seconds": round(sum(by_model.values()), 1), "by_model": by_model}
+    write_json_atomic(path, timings)
 
 
 def write_pressure_table(drops: list[dict], path: Path) -> None:
