@@ -19,7 +19,8 @@ from traitrl.rewards.validate import (
 )
 
 
-# The six traits added for the paper's breadth have no hand-labelled validation rows yet (docs/graders.md says so).
+# The six traits added for the paper's breadth have no rows in the packaged validation set yet (good / subtle_bad /
+# bad, docs/graders.md says so); they are covered by the labelled model samples below instead.
 NOT_YET_LABELLED = {Trait.downside_aware_planning, Trait.power_asymmetry_awareness, Trait.anti_hierarchy_governance,
                     Trait.option_preserving_patience, Trait.de_escalatory_firmness, Trait.bounded_initiative}
 
@@ -95,13 +96,21 @@ def test_cli_lists_graders_and_writes_the_json_report(tmp_path):
 
 
 def test_reward_ranks_the_labelled_model_samples():
-    """210 greedy replies of the embedded model on bank scenarios, labelled good/bad by hand (the project's own
-    labels); the offline reward must rank good above bad and classify most at 0.5."""
+    """390 replies on bank scenarios, labelled good/bad by hand (the project's own labels): greedy replies of the
+    embedded model, and on the six newer traits also reference and written good replies. The offline reward must
+    rank good above bad and classify most at 0.5."""
     from pathlib import Path
 
     from traitrl.rewards.validate import score_labelled_samples
 
     report = score_labelled_samples(Path(__file__).parent / "data" / "model_samples.jsonl")
-    assert report["n"] == 210 and report["n_good"] == 30
+    assert report["n"] == 390 and report["n_good"] == 93
     assert report["auc"] >= 0.75 and report["accuracy"] >= 0.88
     assert report["traits"]["fairness"]["auc"] == 1.0
+    # The six newer traits: 20 greedy replies, 5 reference and 5 written good replies each. Each must rank good above
+    # bad (AUC >= 0.75) and beat always answering "bad". Their per-trait accuracy is 0.80-0.97 (docs/graders.md).
+    for trait in NOT_YET_LABELLED:
+        figures = report["traits"][trait.value]
+        assert figures["n"] == 30 and figures["n_good"] >= 10, (trait, figures)
+        assert figures["auc"] >= 0.75, (trait, figures)
+        assert figures["accuracy"] > 1 - figures["n_good"] / figures["n"], (trait, figures)
