@@ -35,20 +35,32 @@ def study_root(model: str | Path) -> Path | None:
 
 
 def split_bank(models: list[str | Path], cfg: PersistConfig, seed: int) -> tuple[list[Scenario], list[Scenario], str]:
-    """(held-out scenarios, the rest) of the study's bank: held-out ones are in no arm's training mix."""
+    """(held-out scenarios, the rest, where they came from) of the study's bank.
+
+    Held-out scenarios are drawn from the held-out side of data.split (by core item, so variants of a trained item
+    never count as unseen), minus any whose core item an arm's training mix used anyway (a mix built before the
+    split, or with another split seed). The rest shares no core item with the drawn held-out scenarios, so the
+    harmful-SFT attack data is not a near-copy of what is scored.
+    """
     from traitrl.data.bank import build_bank, read_bank
+    from traitrl.data.split import core_item
+    from traitrl.data.split import split_bank as split_by_core_item
 
     roots = {r for r in map(study_root, models) if r is not None}
     root = next((r for r in sorted(roots) if (r / "data" / "bank.jsonl").is_file()), None)
     bank = read_bank(root / "data" / "bank.jsonl") if root else build_bank(seed=cfg.bank_seed)
+    by_id = {s.id: s for s in bank}
     used = {row["id"] for r in roots for mix in r.glob("arms/*/mix.jsonl") for row in read_jsonl(mix)
             if row.get("source") == "trait"}
-    fresh = [s for s in bank if s.id not in used]
+    used_items = {core_item(by_id[i]) for i in used if i in by_id}
+    fresh = [s for s in split_by_core_item(bank).heldout if core_item(s) not in used_items]
     random.Random(f"{seed}:heldout").shuffle(fresh)
-    n = max(cfg.pressure.n_scenarios, cfg.harmful_ft.n_eval_scenarios)
-    held_ids = {s.id for s in fresh[:n]}
-    source = f"{root}/data/bank.jsonl minus {len(used)} training ids" if root else f"build_bank({cfg.bank_seed})"
-    return fresh[:n], [s for s in bank if s.id not in held_ids], source
+    n = max(cfg.pressure.n_scenarios, cfg.harmful_ft.n_eval_scenarios, cfg.harmful_ft.n_pref_scenarios)
+    held_items = {core_item(s) for s in fresh[:n]}
+    where = f"{root}/data/bank.jsonl" if root else f"build_bank({cfg.bank_seed})"
+    source = (f"{where}: held-out side of data.split (by core item) minus {len(used_items)} core items of "
+              f"{len(used)} training ids")
+    return fresh[:n], [s for s in bank if core_item(s) not in held_items], source
 
 
 class Suite:
