@@ -1,13 +1,13 @@
 """persist.run.split_bank holds out by core item (data.split), not by training scenario id: a variant of a trained
 scenario (same core item, another id) is not "unseen", and the harmful-SFT data shares no core item with it."""
 
-from traitrl.data.bank import write_bank
+from persist_fakes import scenario
+
 from traitrl._util.io import write_jsonl_atomic
+from traitrl.data.bank import write_bank
 from traitrl.data.split import is_heldout
 from traitrl.persist.config import PersistConfig
 from traitrl.persist.run import split_bank
-
-from persist_fakes import scenario
 
 
 def _item(held: bool, start: int = 0) -> str:
