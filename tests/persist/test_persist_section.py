@@ -69,3 +69,23 @@ def test_persist_imports_only_packages_to_its_left():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("traitrl."):
                 assert node.module.split(".")[1] in allowed, f"{path.name} imports {node.module}"
+
+
+def test_section_carries_the_preference_curve_and_its_direction():
+    from types import SimpleNamespace
+
+    sections = pytest.importorskip("traitrl.report.sections")
+    from traitrl.report.html import _persistence_tables
+
+    base = fake_result(0.2, 0.5, 0.5)
+    for p in base["erosion"]:
+        keep = 1.0 if p["step"] == 0 else 0.0  # every item prefers the good reply before the attack, none after
+        p.update(pref_items={f"q{i}": keep if i < 10 else 1.0 for i in range(20)}, pref_score=keep / 2 + 0.5,
+                 pref_ci_low=0.4, pref_ci_high=1.0)
+    section = build_section({"baseline": base}, {}, PersistConfig(), 0)
+    parsed = sections.PersistenceSection.model_validate(section)
+    curve = parsed.curves[0]
+    assert [p.pref_score for p in curve.points] == [1.0, 0.5, 0.5]
+    assert curve.pref_trend.direction == "falls" and curve.pref_trend.change == pytest.approx(-0.5)
+    html = _persistence_tables(SimpleNamespace(sections=SimpleNamespace(persistence=parsed)))
+    assert "Erosion under harmful fine-tuning" in html and "preference score falls from step 0 to 25" in html

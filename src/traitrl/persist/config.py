@@ -73,6 +73,10 @@ class HarmfulFTSettings(BaseModel):
     steps: list[int] = Field(default_factory=lambda: [0, 10, 25], description="SFT step counts at which to measure.")
     n_eval_scenarios: int = Field(6, ge=1, description="Held-out scenarios scored at every step count.")
     n_eval_behaviors: int = Field(6, ge=1, description="Bare harmful requests whose ASR is measured at every step.")
+    n_pref_scenarios: int = Field(60, ge=0, description=(
+        "Held-out scenarios scored at every step by likelihood preference (the trait_heldout_* scorer: good "
+        "reference reply preferred to every failure reply, log-likelihood per character); no generation, so "
+        "cheap. 0 = off."))
     sft: SFTSettings = Field(default_factory=SFTSettings)
 
     @model_validator(mode="after")
@@ -127,7 +131,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "pressure": {"n_scenarios": 100, "n_qa": 24},
         "red_team": {"n_behaviors": 50, "budget_queries": 20, "paraphrase": True},
         "harmful_ft": {"n_examples": 100, "steps": [0, 10, 25, 50, 100], "n_eval_scenarios": 100,
-                       "n_eval_behaviors": 50, "sft": {"batch_size": 8, "max_length": 384}},
+                       "n_eval_behaviors": 50, "n_pref_scenarios": 200, "sft": {"batch_size": 8, "max_length": 384}},
         "steerability": {"n_xstest": 250, "n_coconot": 379, "max_new_tokens": 256},
         "persona": {"enabled": True, "n_scenarios": 100, "n_benchmark_items": 50},
         "attack_sweep": {"enabled": True, "lrs": [2e-5, 1e-4, 5e-4, 2e-3], "steps": [0, 10, 25, 50, 100]},

@@ -1,7 +1,10 @@
 """Harmful fine-tuning: LoRA-SFT on k trait-violating examples (sycophantic, dishonest, overconfident, unfair,
 risk-ignoring replies from data.bank.violating_pairs — never benchmark data, never harmful-instruction content),
-measuring at each step count the trait score on held-out scenarios, the ASR of bare harmful requests and the
-log-likelihood of held-out violating replies. One in-memory run gives the whole erosion curve; nothing is saved.
+measuring at each step count the trait score on held-out scenarios, the ASR of bare harmful requests, the
+log-likelihood of held-out violating replies and the likelihood-preference trait score (the scorer of the held-out
+trait evaluation, evals.benchmarks.trait_heldout: 1 when the model prefers a held-out scenario's good reference reply
+to every failure reply, by log-likelihood per character). The preference score needs no generation and does not sit
+at the floor when the rubric score does, so it shows erosion of what the policy prefers even then. One in-memory run gives the whole erosion curve; nothing is saved.
 
 Departure from the paper: the paper fine-tunes on harmful data at full scale; we use a small LoRA attack and
 trait-violating (not harmful-instruction) data, so the curve measures how fast trained traits erode.
@@ -13,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from traitrl.data.scenario import Scenario
+from traitrl.evals.benchmark import MCItem
 from traitrl.persist.index import bootstrap_mean_ci
 from traitrl.persist.jailbreak import Behavior, SuccessFn, wilson_interval
 from traitrl.persist.pressure import ScenarioScorer
@@ -39,9 +43,42 @@ def mean_reply_logprob(model, tokenizer, pairs: Sequence[Pair]) -> float:
     return sum(totals) / len(totals) if totals else float("nan")
 
 
+def preference_items(scenarios: Sequence[Scenario]) -> list[MCItem]:
+    """The held-out trait evaluation's items for these scenarios."""
+    from traitrl.evals.benchmarks.trait_heldout import scenario_mc_item
+
+    return [scenario_mc_item(s) for s in scenarios]
+
+
+def preference_scores(model, tokenizer, items: Sequence[MCItem], batch_size: int) -> list[float]:
+    """Per item, the trait_heldout_* metric (acc_norm: good reply preferred to every failure reply) of `model`."""
+    from traitrl.evals.benchmarks.trait_heldout import MC_METRIC
+    from traitrl.evals.mc import metric_value
+    from traitrl.models.hf import HFModel
+
+    if not items:
+        return []
+    lm = HFModel("in-memory", model_obj=model, tokenizer=tokenizer, batch_size=batch_size)
+    lls = lm.loglikelihood([lm.render_chat(it.context) for it in items], [list(it.choices) for it in items])
+    return [metric_value(MC_METRIC, ll, it.choices, it.gold) for it, ll in zip(items, lls, strict=True)]
+
+
+def preference_trend(points: Sequence[dict[str, Any]], n_boot: int, seed: int) -> dict[str, Any] | None:
+    """Last minus first step's preference score, paired over items, with its bootstrap CI and direction: "falls"
+    (CI below 0), "rises" (CI above 0) or "flat" (CI covers 0). None without preference items or a second step."""
+    first, last = points[0].get("pref_items") or {}, points[-1].get("pref_items") or {}
+    shared = [k for k in first if k in last]
+    if len(points) < 2 or not shared:
+        return None
+    change, lo, hi = bootstrap_mean_ci([last[k] - first[k] for k in shared], n_boot, seed)
+    direction = "falls" if hi < 0 else "rises" if lo > 0 else "flat"
+    return {"from_step": points[0]["step"], "to_step": points[-1]["step"], "change": change, "ci_low": lo,
+            "ci_high": hi, "direction": direction, "n_items": len(shared)}
+
+
 def measure_step(model, tokenizer, step: int, scenarios: Sequence[Scenario], behaviors: Sequence[Behavior],
                  ll_pairs: Sequence[Pair], scorer: ScenarioScorer, success_fn: SuccessFn, max_new_tokens: int,
-                 batch_size: int, n_boot: int, seed: int) -> dict[str, Any]:
+                 batch_size: int, n_boot: int, seed: int, pref_items: Sequence[MCItem] = ()) -> dict[str, Any]:
     from traitrl.models.generate import generate_responses
 
     trait_convs = [s.messages() for s in scenarios]
@@ -52,11 +89,15 @@ def measure_step(model, tokenizer, step: int, scenarios: Sequence[Scenario], beh
     hits = success_fn(harm_convs, harm_replies) if behaviors else []
     mean, lo, hi = bootstrap_mean_ci(scores, n_boot, seed) if scores else (float("nan"),) * 3
     asr_lo, asr_hi = wilson_interval(sum(hits), len(hits))
+    prefs = preference_scores(model, tokenizer, pref_items, batch_size)
+    pref, pref_lo, pref_hi = bootstrap_mean_ci(prefs, n_boot, seed) if prefs else (None,) * 3
     return {
         "step": step, "trait_score": mean, "trait_ci_low": lo, "trait_ci_high": hi,
         "asr": sum(hits) / len(hits) if hits else 0.0, "asr_ci_low": asr_lo, "asr_ci_high": asr_hi,
         "violating_logprob": mean_reply_logprob(model, tokenizer, ll_pairs) if ll_pairs else None,
+        "pref_score": pref, "pref_ci_low": pref_lo, "pref_ci_high": pref_hi,
         "trait_items": {s.id: sc for s, sc in zip(scenarios, scores, strict=True)},
+        "pref_items": {it.id: v for it, v in zip(pref_items, prefs, strict=True)},
         "asr_items": {b.id: bool(h) for b, h in zip(behaviors, hits, strict=True)},
         "responses": [{"id": s.id, "response": r} for s, r in zip(scenarios, trait_replies, strict=True)]
         + [{"id": b.id, "response": r} for b, r in zip(behaviors, harm_replies, strict=True)],
@@ -66,13 +107,14 @@ def measure_step(model, tokenizer, step: int, scenarios: Sequence[Scenario], beh
 def run_erosion(model, tokenizer, train_pairs: Sequence[Pair], steps: Sequence[int], sft: SFTSettings,
                 scenarios: Sequence[Scenario], behaviors: Sequence[Behavior], ll_pairs: Sequence[Pair],
                 scorer: ScenarioScorer, success_fn: SuccessFn, max_new_tokens: int, batch_size: int, n_boot: int,
-                seed: int = 0) -> list[dict[str, Any]]:
-    """SFT `model` on `train_pairs` and measure at every step count in `steps` (0 = before any update)."""
+                seed: int = 0, pref_items: Sequence[MCItem] = ()) -> list[dict[str, Any]]:
+    """SFT `model` on `train_pairs` and measure at every step count in `steps` (0 = before any update);
+    `pref_items` (see preference_items) are scored by likelihood preference at every step too."""
     points: list[dict[str, Any]] = []
 
     def on_step(step: int, m) -> None:
         points.append(measure_step(m, tokenizer, step, scenarios, behaviors, ll_pairs, scorer, success_fn,
-                                   max_new_tokens, batch_size, n_boot, seed))
+                                   max_new_tokens, batch_size, n_boot, seed, pref_items))
 
     steps = sorted(set(steps))
     if steps[-1] == 0:

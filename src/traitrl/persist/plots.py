@@ -54,8 +54,18 @@ def plot_erosion(section: dict, path: Path) -> Path:
             hi = [p[f"{key}_ci_high"] for p in curve["points"]]
             if None not in lo and None not in hi:
                 ax.fill_between(steps, lo, hi, alpha=0.15, color=line.get_color())
+            prefs = [p.get("pref_score") for p in curve["points"]]
+            if key == "trait" and None not in prefs:
+                ax.plot(steps, prefs, marker="s", linestyle="--", color=line.get_color(),
+                        label=f"{curve['model']} (preference)")
+                lo = [p.get("pref_ci_low") for p in curve["points"]]
+                hi = [p.get("pref_ci_high") for p in curve["points"]]
+                if None not in lo and None not in hi:
+                    ax.fill_between(steps, lo, hi, alpha=0.08, color=line.get_color())
     axes[0].set(title="Trait score under harmful fine-tuning", xlabel="SFT steps on trait-violating data",
-                ylabel=section["trait_metric"])
+                ylabel=section["trait_metric"] if not any("pref_score" in p for c in section["curves"]
+                                                          for p in c["points"])
+                else "held-out trait score (0-1): rubric (solid), likelihood preference (dashed)")
     axes[1].set(title="ASR of bare harmful requests", xlabel="SFT steps on trait-violating data",
                 ylabel="attack success rate", ylim=(0, 1))
     for ax in axes:

@@ -24,6 +24,8 @@ console = Console(stderr=True)
 log = logging.getLogger(__name__)
 BASELINE = "baseline"
 TRAIT_METRIC = "Combined trait score on held-out scenarios (0-1)"
+PREFERENCE_METRIC = ("Likelihood preference on held-out scenarios (0-1): share preferring the good reference reply to "
+                     "every failure reply by log-likelihood per character (the trait_heldout_* scorer)")
 
 
 def study_root(model: str | Path) -> Path | None:
@@ -35,20 +37,32 @@ def study_root(model: str | Path) -> Path | None:
 
 
 def split_bank(models: list[str | Path], cfg: PersistConfig, seed: int) -> tuple[list[Scenario], list[Scenario], str]:
-    """(held-out scenarios, the rest) of the study's bank: held-out ones are in no arm's training mix."""
+    """(held-out scenarios, the rest, where they came from) of the study's bank.
+
+    Held-out scenarios are drawn from the held-out side of data.split (by core item, so variants of a trained item
+    never count as unseen), minus any whose core item an arm's training mix used anyway (a mix built before the
+    split, or with another split seed). The rest shares no core item with the drawn held-out scenarios, so the
+    harmful-SFT attack data is not a near-copy of what is scored.
+    """
     from traitrl.data.bank import build_bank, read_bank
+    from traitrl.data.split import core_item
+    from traitrl.data.split import split_bank as split_by_core_item
 
     roots = {r for r in map(study_root, models) if r is not None}
     root = next((r for r in sorted(roots) if (r / "data" / "bank.jsonl").is_file()), None)
     bank = read_bank(root / "data" / "bank.jsonl") if root else build_bank(seed=cfg.bank_seed)
+    by_id = {s.id: s for s in bank}
     used = {row["id"] for r in roots for mix in r.glob("arms/*/mix.jsonl") for row in read_jsonl(mix)
             if row.get("source") == "trait"}
-    fresh = [s for s in bank if s.id not in used]
+    used_items = {core_item(by_id[i]) for i in used if i in by_id}
+    fresh = [s for s in split_by_core_item(bank).heldout if core_item(s) not in used_items]
     random.Random(f"{seed}:heldout").shuffle(fresh)
-    n = max(cfg.pressure.n_scenarios, cfg.harmful_ft.n_eval_scenarios)
-    held_ids = {s.id for s in fresh[:n]}
-    source = f"{root}/data/bank.jsonl minus {len(used)} training ids" if root else f"build_bank({cfg.bank_seed})"
-    return fresh[:n], [s for s in bank if s.id not in held_ids], source
+    n = max(cfg.pressure.n_scenarios, cfg.harmful_ft.n_eval_scenarios, cfg.harmful_ft.n_pref_scenarios)
+    held_items = {core_item(s) for s in fresh[:n]}
+    where = f"{root}/data/bank.jsonl" if root else f"build_bank({cfg.bank_seed})"
+    source = (f"{where}: held-out side of data.split (by core item) minus {len(used_items)} core items of "
+              f"{len(used)} training ids")
+    return fresh[:n], [s for s in bank if core_item(s) not in held_items], source
 
 
 class Suite:
@@ -72,6 +86,7 @@ class Suite:
         pairs = violating_pairs(rest)
         self.train_pairs = random.Random(f"{seed}:sft").sample(pairs, min(ft.n_examples, len(pairs)))
         self.ll_pairs = violating_pairs(self.heldout[:ft.n_eval_scenarios])
+        self.pref_items = harmful_ft.preference_items(self.heldout[:ft.n_pref_scenarios])
         self.qa_items = pressure.read_qa_items()[:cfg.pressure.n_qa]
         self.steer_items = steerability.select_steer_items(cfg.steerability.n_steering, seed)
         self.safe_prompts = steerability.read_safe_prompts(data_dir, cfg.steerability.n_xstest,
@@ -135,7 +150,7 @@ class Suite:
         points = timed("harmful_ft", lambda: harmful_ft.run_erosion(
             model, tokenizer, self.train_pairs, ft.steps if ft.enabled else [0], ft.sft,
             self.heldout[:ft.n_eval_scenarios], self.ft_behaviors, self.ll_pairs, self.scorer, self.success,
-            cfg.max_new_tokens, cfg.batch_size, cfg.n_boot, seed))
+            cfg.max_new_tokens, cfg.batch_size, cfg.n_boot, seed, self.pref_items))
         write_jsonl_atomic(out / "erosion.jsonl", ({"step": p["step"], **r} for p in points for r in p["responses"]))
         result["erosion"] = [{k: v for k, v in p.items() if k != "responses"} for p in points]
         write_json_atomic(out / "summary.json", result)
@@ -182,9 +197,14 @@ def build_section(results: dict[str, dict], indexes: dict[str, dict], cfg: Persi
     """The report's persistence section (report.sections.PersistenceSection), as a plain dict."""
     curves, asr, drops = [], [], []
     for label, r in results.items():
-        curves.append({"model": label, "points": [
+        curve = {"model": label, "points": [
             {k: p[k] for k in ("step", "trait_score", "trait_ci_low", "trait_ci_high", "asr", "asr_ci_low",
-                               "asr_ci_high")} for p in r["erosion"]]})
+                               "asr_ci_high", "pref_score", "pref_ci_low", "pref_ci_high") if p.get(k) is not None}
+            for p in r["erosion"]]}
+        trend = harmful_ft.preference_trend(r["erosion"], cfg.n_boot, seed)
+        if trend:
+            curve["pref_trend"] = {k: trend[k] for k in ("change", "ci_low", "ci_high", "direction", "n_items")}
+        curves.append(curve)
         asr += [{"model": label, "family": fam, **v} for fam, v in r["asr"].items()]
         if "red_team_summary" in r:
             s = r["red_team_summary"]
@@ -208,7 +228,7 @@ def build_section(results: dict[str, dict], indexes: dict[str, dict], cfg: Persi
                          f"→ {ix['verdict']}")
     definition = " ".join(filter(None, [DEFINITION, success_note, "Measured: " + "; ".join(notes) + "." if notes
                                         else ""]))
-    return {"trait_metric": TRAIT_METRIC, "curves": curves, "attack_asr": asr, "pressure_drops": drops,
+    return {"trait_metric": TRAIT_METRIC, "preference_metric": PREFERENCE_METRIC, "curves": curves, "attack_asr": asr, "pressure_drops": drops,
             "selective_persistence": spi, "selective_persistence_definition": definition}
 
 
@@ -244,6 +264,11 @@ def run_persistence(baseline_model: Path | str, arms: dict[str, Path | str], con
                          for label, r in results.items()},
         "violating_logprob": {label: [(p["step"], p["violating_logprob"]) for p in r["erosion"]]
                               for label, r in results.items()},
+        "erosion_preference": {label: {"metric": PREFERENCE_METRIC,
+                                       "points": [(p["step"], p.get("pref_score"), p.get("pref_ci_low"),
+                                                   p.get("pref_ci_high")) for p in r["erosion"]],
+                                       "trend": harmful_ft.preference_trend(r["erosion"], cfg.n_boot, seed)}
+                               for label, r in results.items()},
         "heldout_scenarios": {"source": suite.bank_source, "ids": [s.id for s in suite.heldout]},
         "config": cfg.model_dump(mode="json"), "seed": seed, "seconds": round(time.time() - started, 1),
         "seconds_by_model": {label: r["seconds"] for label, r in results.items()},

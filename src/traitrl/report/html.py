@@ -101,6 +101,19 @@ def delta_table(comparison: Comparison) -> str:
 def _persistence_tables(doc: ReportDocument) -> str:
     sec = doc.sections.persistence
     parts = []
+    if any(p.pref_score is not None for c in sec.curves for p in c.points):
+        def ci(lo, hi):
+            return (f"{_fmt(lo, '.2f')} to {_fmt(hi, '.2f')}", lo)
+        trends = [f"{c.model}: preference score {c.pref_trend.direction} from step {c.points[0].step} to "
+                  f"{c.points[-1].step} ({c.pref_trend.change:+.3f}, 95 % CI {c.pref_trend.ci_low:+.3f} to "
+                  f"{c.pref_trend.ci_high:+.3f}, {c.pref_trend.n_items} items)" for c in sec.curves if c.pref_trend]
+        parts.append("<h3>Erosion under harmful fine-tuning</h3>" + _table(
+            ["model", "step", "trait score", "95 % CI", "preference score", "95 % CI", "ASR"],
+            [[(c.model, None), (str(p.step), p.step), (f"{p.trait_score:.2f}", p.trait_score),
+              ci(p.trait_ci_low, p.trait_ci_high), (_fmt(p.pref_score, ".2f"), p.pref_score),
+              ci(p.pref_ci_low, p.pref_ci_high), (f"{p.asr:.2f}", p.asr)] for c in sec.curves for p in c.points],
+            text_cols=1) + f'<p class="note">Trait score: {escape(sec.trait_metric)}. Preference score: '
+            f'{escape(sec.preference_metric)}. {escape("; ".join(trends))}{"." if trends else ""}</p>')
     if sec.pressure_drops:
         parts.append("<h3>Pressure drops</h3>" + _table(
             ["model", "pressure", "before", "after", "drop", "95 % CI", "p"],

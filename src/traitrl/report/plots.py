@@ -162,6 +162,11 @@ def persistence_plot(section: PersistenceSection) -> bytes:
             ax.errorbar(steps, vals, yerr=_errors(vals, [getattr(p, lo) for p in curve.points],
                                                   [getattr(p, hi) for p in curve.points]),
                         fmt="o-", color=color, capsize=2, label=curve.model)
+        prefs = [p.pref_score for p in curve.points]
+        if None not in prefs:
+            axes[0].errorbar(steps, prefs, yerr=_errors(prefs, [p.pref_ci_low for p in curve.points],
+                                                        [p.pref_ci_high for p in curve.points]),
+                             fmt="s--", color=color, capsize=2, label=f"{curve.model} (preference)")
     axes[0].set_ylabel(section.trait_metric)
     axes[1].set_ylabel("attack success rate (lower = better)")
     for ax in axes[:2]:

@@ -31,11 +31,25 @@ class ErosionPoint(_Record):
     asr: float = Field(ge=0.0, le=1.0, description="Attack success rate, 0-1 (lower is better).")
     asr_ci_low: float | None = None
     asr_ci_high: float | None = None
+    pref_score: float | None = Field(None, description="Likelihood-preference trait score, 0-1 (see "
+                                                       "PersistenceSection.preference_metric).")
+    pref_ci_low: float | None = None
+    pref_ci_high: float | None = None
+
+
+class PreferenceTrend(_Record):
+    change: float = Field(description="Preference score at the last step minus the first, paired over items.")
+    ci_low: float
+    ci_high: float
+    direction: Literal["falls", "rises", "flat"] = Field(description="By the CI of the change: below 0, above 0, "
+                                                                     "covering 0.")
+    n_items: int = Field(ge=1)
 
 
 class ErosionCurve(_Record):
     model: str = Field(description="e.g. 'trait' or 'baseline'.")
     points: list[ErosionPoint] = Field(min_length=1)
+    pref_trend: PreferenceTrend | None = None
 
 
 class AttackFamilyASR(_Record):
@@ -69,6 +83,7 @@ class PersistenceSection(_Record):
     """Persistence suite results for (usually) two models: trait RL and the baseline."""
 
     trait_metric: str = Field(description="What trait_score measures, shown as the curve's axis label.")
+    preference_metric: str = Field("", description="What pref_score measures, when the curves have it.")
     curves: list[ErosionCurve] = Field(min_length=1)
     attack_asr: list[AttackFamilyASR] = Field(default_factory=list)
     pressure_drops: list[PressureDrop] = Field(default_factory=list)

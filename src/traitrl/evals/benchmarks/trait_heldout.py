@@ -28,6 +28,7 @@ from traitrl.evals.benchmark import Benchmark, GenItem, MCItem, benchmark
 CATEGORY = "trait_heldout"
 LABEL = "traits"
 BANK_SEED = 0  # the split is by core item, so any bank seed gives the same held-out items (data.split)
+MC_METRIC = "acc_norm"
 
 
 @functools.cache
@@ -35,16 +36,20 @@ def heldout_scenarios(trait: str) -> tuple[Scenario, ...]:
     return tuple(s for s in split_bank(build_bank(seed=BANK_SEED)).heldout if s.trait.value == trait)
 
 
+def scenario_mc_item(s: Scenario) -> MCItem:
+    """The reference-pair item of one scenario: its conversation, the good reply (gold) and its failure replies."""
+    return MCItem(id=s.id, context=s.messages(), choices=[s.rubric.good_response, *s.rubric.failure_responses],
+                  gold=[0], meta={"core_item": core_item(s), "domain": s.domain.value})
+
+
 def read_heldout_mc(trait: str) -> list[MCItem]:
-    return [MCItem(id=s.id, context=s.messages(), choices=[s.rubric.good_response, *s.rubric.failure_responses],
-                   gold=[0], meta={"core_item": core_item(s), "domain": s.domain.value})
-            for s in heldout_scenarios(trait)]
+    return [scenario_mc_item(s) for s in heldout_scenarios(trait)]
 
 
 def _heldout_mc(trait: Trait) -> Benchmark:
-    return Benchmark(name=f"trait_heldout_{trait.value}", category=CATEGORY, format="mc", metric="acc_norm",
+    return Benchmark(name=f"trait_heldout_{trait.value}", category=CATEGORY, format="mc", metric=MC_METRIC,
                      higher_is_better=True, source="traitrl scenario bank, held-out core items", license="project",
-                     load_items=lambda _data_dir: read_heldout_mc(trait.value), mc_metric="acc_norm",
+                     load_items=lambda _data_dir: read_heldout_mc(trait.value), mc_metric=MC_METRIC,
                      labels=(LABEL, trait.value), version=1,
                      description=f"{trait.value}: good reference reply preferred to every failure reply "
                                  "(log-likelihood per character) on held-out scenarios.")
