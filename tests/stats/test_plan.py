@@ -38,7 +38,8 @@ def _persist(stages) -> float:
 
 
 def test_cost_model_reproduces_the_quick_study_it_was_measured_on():
-    calibrated = load_persist_config({"preset": "quick", "harmful_ft": {"steps": [0, 10, 20]}})
+    # Measured before harmful FT scored the likelihood preference, so without its items.
+    calibrated = load_persist_config({"preset": "quick", "harmful_ft": {"steps": [0, 10, 20], "n_pref_scenarios": 0}})
     stages = {s.stage: s for s in predict_costs(76 * 6, 2, QUICK_SHAPE, 16, calibrated, True, cost_table(),
                                                 n_persist_models=2)}
     assert stages["eval_base"].seconds == pytest.approx(128, rel=0.01)
@@ -101,8 +102,9 @@ def test_disabled_substages_cost_nothing():
     bare = _plan_persist({**off, "harmful_ft": {"enabled": False}})
     assert set(bare) == {"harmful_ft"} and set(full) > set(bare)
     c = cost_table()
-    # Disabled harmful FT still measures step 0: 12 replies × 48 tokens, no SFT.
-    assert bare["harmful_ft"] == pytest.approx(4 * 12 * 48 * c["persist_seconds_per_generated_token"])
+    # Disabled harmful FT still measures step 0: 12 replies × 48 tokens and 60 preference items, no SFT.
+    assert bare["harmful_ft"] == pytest.approx(4 * (12 * 48 * c["persist_seconds_per_generated_token"]
+                                                    + 60 * c["persist_persona_seconds_per_scenario_item"]))
     for stage, disabled in off.items():  # switching one sub-stage off removes exactly its row
         one_off = _plan_persist({"persona": {"enabled": True}, "attack_sweep": {"enabled": True}, stage: disabled})
         assert stage not in one_off

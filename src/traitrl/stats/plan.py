@@ -145,8 +145,11 @@ def persist_units(cfg) -> dict[str, PersistUnits]:
     per_point = ft.n_eval_scenarios + ft.n_eval_behaviors
     # Disabled, it still measures step 0 (the erosion curve's first point) without training.
     points, steps = (len(ft.steps), ft.steps[-1]) if ft.enabled else (1, 0)
+    # The likelihood-preference trait score is an MC item per held-out scenario at every point.
     out["harmful_ft"] = PersistUnits(tokens=points * per_point * cap, sft_steps=steps,
-                                     detail=f"{steps} SFT steps + {points} × {per_point} replies × {cap} tok")
+                                     scenario_items=points * ft.n_pref_scenarios,
+                                     detail=f"{steps} SFT steps + {points} × {per_point} replies × {cap} tok"
+                                            f" + {points} × {ft.n_pref_scenarios} preference items")
     pe = cfg.persona
     if pe.enabled:
         import traitrl.evals.benchmarks  # noqa: F401  (registers every family)
