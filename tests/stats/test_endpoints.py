@@ -141,6 +141,14 @@ def test_capability_not_assessable_at_quick_size_and_regression_at_400(tmp_path)
     assert cap.results[0].ci_high < -3
 
 
+def test_identical_answers_on_six_items_are_not_evidence_of_no_regression(tmp_path):
+    # The quick study's capability_facts: both models right on the same 3 of 6 items, bootstrap SE 0.
+    write_pair(tmp_path, "facts", [1, 0, 1, 0, 1, 0], [1, 0, 1, 0, 1, 0], category="capability")
+    cap = compare_runs(tmp_path / "ref", {"arm": [tmp_path / "arm"]}, n_boot=200).arm("arm").summary.capability
+    assert cap.status == "not_assessable", cap.results
+    assert cap.results[0].ci_low < -3 < 3 < cap.results[0].ci_high
+
+
 def test_capability_no_regression_needs_a_tight_interval(tmp_path):
     u = np.random.default_rng(6).random(4000)
     write_pair(tmp_path, "arith", u < 0.6, u < 0.6, category="capability")

@@ -26,7 +26,10 @@ def _interval(d: BenchmarkDelta, level: float) -> tuple[float, float]:
     if k >= 2:
         half = sps.t.ppf(0.5 + level / 2, k - 1) * np.std(d.seed_deltas, ddof=1) / np.sqrt(k)
     else:
-        half = sps.norm.ppf(0.5 + level / 2) * d.se
+        # Identical answers on every item give a bootstrap SE of 0 and a zero-width interval that would "prove" no
+        # regression from 6 items. n items cannot resolve less than one discordant pair, whose SE is 100 / n pp.
+        resolution = 100.0 / d.n_paired if d.unit == "pp" and d.n_paired else 0.0
+        half = sps.norm.ppf(0.5 + level / 2) * max(d.se, resolution)
     return d.delta - float(half), d.delta + float(half)
 
 
