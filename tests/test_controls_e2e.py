@@ -113,6 +113,7 @@ def test_attack_sweep_section(run):
         cells = [c for c in sweep["cells"] if c["model"] == model and c["steps"] > 0]
         assert w["worst_erosion"] == max(c["erosion"] for c in cells)
         assert w["default_erosion"] == next(c["erosion"] for c in cells if c["lr"] == 2e-4)
+        assert w["worst_pref_erosion"] == max(c["pref_erosion"] for c in cells)  # the preference is swept too
     md = (run / "report.md").read_text()
     for title in ("Held-out trait evaluation", "Refusal trade-off: refusal rates", "Persona persistence: scores",
                   "Harmful fine-tuning: worst case over the attack sweep"):

@@ -90,7 +90,7 @@ def test_persona_and_attack_sweep_add_their_priced_work():
     assert sum(persona.values()) - sum(plain.values()) == pytest.approx(4 * 5 * (24 * item + 8 * (64 + 96) * tok))
     sweep = _plan_persist({**base, "attack_sweep": {"enabled": True, "lrs": [5e-5, 1e-3], "steps": [0, 10, 20]}})
     # lrs {5e-5, 2e-4 (harmful FT's), 1e-3} × 20 SFT steps; 3 + 2 × 2 measured points × 12 replies × 48 tokens
-    assert sum(sweep.values()) - sum(plain.values()) == pytest.approx(4 * (3 * 20 * step + 7 * 12 * 48 * tok))
+    assert sum(sweep.values()) - sum(plain.values()) == pytest.approx(4 * (3 * 20 * step + 7 * (12 * 48 * tok + 60 * item)))
     assert sweep["attack_sweep"] > 100  # the grid's SFT dominates: 4 models × 60 steps
     assert _plan_persist(base, n_models=2)["harmful_ft"] == pytest.approx(plain["harmful_ft"] / 2)
 

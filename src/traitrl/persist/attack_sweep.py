@@ -32,7 +32,7 @@ class AttackSweepSettings(BaseModel):
 
 
 def run_attack_sweep(models: dict[str, str | Path], suite, out_dir: str | Path) -> list[dict]:
-    """Sweep cells {model, lr, steps, trait_score, asr} for every model over the grid plus the default attack, from
+    """Sweep cells {model, lr, steps, trait_score, pref_score, asr} for every model over the grid plus the default attack, from
     `suite`'s shared attack inputs (a persist.run.Suite); DIR/sweep.json caches them, keyed by the settings, so a
     resumed study skips the sweep."""
     from traitrl.persist.harmful_ft import run_erosion
@@ -41,7 +41,8 @@ def run_attack_sweep(models: dict[str, str | Path], suite, out_dir: str | Path) 
     cfg, sweep = suite.cfg, suite.cfg.attack_sweep
     path = Path(out_dir) / "sweep.json"
     key = {"models": {k: str(v) for k, v in models.items()}, "settings": sweep.model_dump(),
-           "harmful_ft": cfg.harmful_ft.model_dump(), "seed": suite.seed}
+           "harmful_ft": cfg.harmful_ft.model_dump(), "seed": suite.seed,
+           "preference_items": [it.id for it in suite.pref_items]}
     if path.is_file() and read_json(path).get("key") == key:
         return read_json(path)["cells"]
     ft = cfg.harmful_ft
@@ -54,8 +55,10 @@ def run_attack_sweep(models: dict[str, str | Path], suite, out_dir: str | Path) 
             tokenizer, model = load_tokenizer(str(model_path)), load_model(str(model_path), dtype="float32")
             points = run_erosion(model, tokenizer, suite.train_pairs, steps, ft.sft.model_copy(update={"lr": lr}),
                                  suite.heldout[:ft.n_eval_scenarios], suite.ft_behaviors, [], suite.scorer,
-                                 suite.success, cfg.max_new_tokens, cfg.batch_size, cfg.n_boot, suite.seed)
+                                 suite.success, cfg.max_new_tokens, cfg.batch_size, cfg.n_boot, suite.seed,
+                                 suite.pref_items)
+            # The likelihood preference too: the rubric score can sit at the floor, where no attack can lower it.
             cells += [{"model": label, "lr": lr, "steps": p["step"], "trait_score": p["trait_score"],
-                       "asr": p["asr"]} for p in points]
+                       "pref_score": p.get("pref_score"), "asr": p["asr"]} for p in points]
     write_json_atomic(path, {"key": key, "cells": cells})
     return cells

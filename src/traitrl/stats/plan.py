@@ -167,8 +167,10 @@ def persist_units(cfg) -> dict[str, PersistUnits]:
         lrs, grid = sorted(set(sw.lrs) | {ft.sft.lr}), sorted(set(sw.steps) | set(ft.steps))
         points = len(grid) + (len(lrs) - 1) * (len(grid) - 1)
         out["attack_sweep"] = PersistUnits(tokens=points * per_point * cap, sft_steps=len(lrs) * grid[-1],
+                                           scenario_items=points * ft.n_pref_scenarios,
                                            detail=f"{len(lrs)} lrs × {grid[-1]} SFT steps + {points} × {per_point} "
-                                                  f"replies × {cap} tok")
+                                                  f"replies × {cap} tok + {points} × {ft.n_pref_scenarios} "
+                                                  "preference items")
     return out
 
 
