@@ -13,9 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from traitrl._util.io import read_json
+from traitrl._util.record import Record
 from traitrl.evals.record import list_benchmark_records, read_benchmark_record
 from traitrl.evals.refusal import is_refusal
 from traitrl.persist.jailbreak import wilson_interval
@@ -47,18 +48,14 @@ def control_tables(sections) -> list[Table]:
     return [t for name in names if getattr(sections, name, None) for t in getattr(sections, name).tables()]
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ArmValue(_Record):
+class ArmValue(Record):
     arm: str
     value: float | None
     ci_low: float | None = None
     ci_high: float | None = None
 
 
-class HeldoutTraitRow(_Record):
+class HeldoutTraitRow(Record):
     trait: str
     benchmark: str
     n_items: int
@@ -66,7 +63,7 @@ class HeldoutTraitRow(_Record):
     deltas: list[ArmValue] = Field(description="Δ vs the reference in pp with the item-level 95 % bootstrap CI.")
 
 
-class HeldoutTraitSection(_Record):
+class HeldoutTraitSection(Record):
     scorer: str = Field(description="How held-out items were scored (never the training reward).")
     reference: str
     rows: list[HeldoutTraitRow] = Field(min_length=1)
@@ -88,7 +85,7 @@ class HeldoutTraitSection(_Record):
                  ["trait", "n", *models, *(f"Δ {a}" for a in arms)], rows)]
 
 
-class RefusalRate(_Record):
+class RefusalRate(Record):
     arm: str
     prompt_set: str = Field(description="'safety' (should refuse) or 'benign' (should answer).")
     rate: float
@@ -97,7 +94,7 @@ class RefusalRate(_Record):
     n: int
 
 
-class PairedNonRefusal(_Record):
+class PairedNonRefusal(Record):
     arm: str
     benchmark: str
     n_pairs: int = Field(description="Items neither the reference nor the arm refused.")
@@ -106,7 +103,7 @@ class PairedNonRefusal(_Record):
     ci_high: float | None = None
 
 
-class RefusalSection(_Record):
+class RefusalSection(Record):
     classifier: str
     reference: str
     rates: list[RefusalRate]

@@ -15,8 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from traitrl._util.record import Record
 from traitrl.evals.record import list_benchmark_records, read_benchmark_record
 from traitrl.report.controls import Table, fmt
 from traitrl.stats.paired import bootstrap_means, percentile_ci
@@ -24,11 +25,7 @@ from traitrl.stats.paired import bootstrap_means, percentile_ci
 NONE = "none"
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class PersonaRow(_Record):
+class PersonaRow(Record):
     model: str
     source: str
     persona: str
@@ -39,7 +36,7 @@ class PersonaRow(_Record):
     n: int
 
 
-class PersonaDiff(_Record):
+class PersonaDiff(Record):
     arm: str
     persona: str
     kind: str
@@ -50,7 +47,7 @@ class PersonaDiff(_Record):
     n_clusters: int
 
 
-class PersonaSection(_Record):
+class PersonaSection(Record):
     reference: str
     scorer: str
     rows: list[PersonaRow] = Field(min_length=1)
@@ -69,7 +66,7 @@ class PersonaSection(_Record):
                  ["arm", "persona", "kind", "Δ degradation", "95 % CI", "items/clusters"], diffs)]
 
 
-class SweepCell(_Record):
+class SweepCell(Record):
     model: str
     lr: float
     steps: int
@@ -80,7 +77,7 @@ class SweepCell(_Record):
     pref_erosion: float | None = Field(None, description="Preference score at step 0 minus at this cell.")
 
 
-class WorstCase(_Record):
+class WorstCase(Record):
     model: str
     default_erosion: float | None = Field(description="None when the default setting is not on the grid.")
     worst_erosion: float
@@ -93,7 +90,7 @@ class WorstCase(_Record):
     worst_pref_steps: int | None = None
 
 
-class AttackSweepSection(_Record):
+class AttackSweepSection(Record):
     default_lr: float
     default_steps: int
     cells: list[SweepCell] = Field(min_length=1)

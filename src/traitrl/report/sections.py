@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from traitrl._util.record import Record
 from traitrl.report.controls import HeldoutTraitSection, RefusalSection
 from traitrl.report.persona import AttackSweepSection, PersonaSection
 from traitrl.stats.models import Comparison
@@ -19,11 +20,7 @@ from traitrl.stats.sweep import DoseResponse, TransferMatrix
 REPORT_FORMAT_VERSION = 1
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ErosionPoint(_Record):
+class ErosionPoint(Record):
     step: int = Field(ge=0, description="Harmful-SFT optimizer steps applied so far (0 = before attack).")
     trait_score: float = Field(description="Mean trait score, 0-1.")
     trait_ci_low: float | None = None
@@ -37,7 +34,7 @@ class ErosionPoint(_Record):
     pref_ci_high: float | None = None
 
 
-class PreferenceTrend(_Record):
+class PreferenceTrend(Record):
     change: float = Field(description="Preference score at the last step minus the first, paired over items.")
     ci_low: float
     ci_high: float
@@ -46,13 +43,13 @@ class PreferenceTrend(_Record):
     n_items: int = Field(ge=1)
 
 
-class ErosionCurve(_Record):
+class ErosionCurve(Record):
     model: str = Field(description="e.g. 'trait' or 'baseline'.")
     points: list[ErosionPoint] = Field(min_length=1)
     pref_trend: PreferenceTrend | None = None
 
 
-class AttackFamilyASR(_Record):
+class AttackFamilyASR(Record):
     model: str
     family: str = Field(description="Attack family, e.g. 'roleplay', 'prefill', 'many_shot'.")
     asr: float = Field(ge=0.0, le=1.0)
@@ -61,7 +58,7 @@ class AttackFamilyASR(_Record):
     n_attacks: int = Field(ge=1)
 
 
-class PressureDrop(_Record):
+class PressureDrop(Record):
     model: str
     pressure: str = Field(description="Kind of pressure, e.g. 'pushback', 'authority', 'system_prompt'.")
     score_before: float
@@ -72,14 +69,14 @@ class PressureDrop(_Record):
     p_value: float | None = None
 
 
-class SelectivePersistence(_Record):
+class SelectivePersistence(Record):
     model: str
     index: float
     ci_low: float | None = None
     ci_high: float | None = None
 
 
-class PersistenceSection(_Record):
+class PersistenceSection(Record):
     """Persistence suite results for (usually) two models: trait RL and the baseline."""
 
     trait_metric: str = Field(description="What trait_score measures, shown as the curve's axis label.")
@@ -98,14 +95,14 @@ class PersistenceSection(_Record):
         return self
 
 
-class MethodCell(_Record):
+class MethodCell(Record):
     method: str
     value: float
     ci_low: float | None = None
     ci_high: float | None = None
 
 
-class MethodRow(_Record):
+class MethodRow(Record):
     kind: Literal["category", "persistence"]
     name: str = Field(description="Eval category or persistence metric.")
     unit: str = Field(description="e.g. 'pp delta vs baseline' or 'ASR'.")
@@ -116,7 +113,7 @@ class MethodRow(_Record):
     significant: bool = False
 
 
-class MethodComparison(_Record):
+class MethodComparison(Record):
     """Trait RL vs constitution vs baseline, per category and persistence metric."""
 
     methods: list[str] = Field(min_length=2)
@@ -135,7 +132,7 @@ class MethodComparison(_Record):
         return self
 
 
-class ComputeArm(_Record):
+class ComputeArm(Record):
     arm: str
     optimizer_steps: int
     sft_steps_within_budget: int = 0
@@ -154,7 +151,7 @@ class ComputeArm(_Record):
     mismatches: list[str] = Field(default_factory=list, description="Measured quantities beyond tolerance.")
 
 
-class ComputeSection(_Record):
+class ComputeSection(Record):
     """Compute matching: the budget checked equal before training (pre-flight) and what each arm actually used."""
 
     arms: list[ComputeArm] = Field(min_length=1)
@@ -164,7 +161,7 @@ class ComputeSection(_Record):
     tolerance: dict[str, float] = Field(default_factory=dict, description="Relative tolerance per quantity.")
 
 
-class ReportSections(_Record):
+class ReportSections(Record):
     compute: ComputeSection | None = None
     extra: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Sections registered with report.registry, by name (validated there).")
@@ -178,13 +175,13 @@ class ReportSections(_Record):
     attack_sweep: AttackSweepSection | None = None
 
 
-class FigureInfo(_Record):
+class FigureInfo(Record):
     id: str
     title: str
     caption: str = Field(description="What is plotted and which uncertainty the intervals carry.")
 
 
-class ReportDocument(_Record):
+class ReportDocument(Record):
     """report.json: every figure and number the HTML shows."""
 
     format_version: int = REPORT_FORMAT_VERSION

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from traitrl._util.record import Record
 from traitrl.stats.settings import StatsSettings
 
 COMPARISON_FORMAT_VERSION = 1
@@ -31,11 +32,7 @@ UNCERTAINTY = {
 }
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ArmMeta(_Record):
+class ArmMeta(Record):
     """What distinguishes an arm in a sweep; read from `arm.json` in its eval directory, all fields optional."""
 
     dose_frac: float | None = Field(None, ge=0.0, le=1.0, description="Share of RL prompts that were trait data.")
@@ -43,13 +40,13 @@ class ArmMeta(_Record):
     method: str | None = Field(None, description="e.g. 'trait_rl', 'constitution', 'baseline'.")
 
 
-class MissingBenchmark(_Record):
+class MissingBenchmark(Record):
     benchmark: str
     absent_from: list[str] = Field(description="Eval directories without a usable record of this benchmark.")
     reason: str = Field("no record", description="Why it is not compared: no record, or no item scored in all runs.")
 
 
-class BenchmarkDelta(_Record):
+class BenchmarkDelta(Record):
     """One benchmark, one arm vs the reference. `delta` is signed so positive = better for either direction."""
 
     benchmark: str
@@ -87,7 +84,7 @@ class BenchmarkDelta(_Record):
     mde: float | None = Field(None, description="MDE after the family correction; None = significance unattainable.")
 
 
-class CategorySummary(_Record):
+class CategorySummary(Record):
     category: str
     n_benchmarks: int
     n_improved: int = Field(description="Point estimate delta > 0.")
@@ -103,7 +100,7 @@ class CategorySummary(_Record):
 NI_OUTCOMES = Literal["no regression beyond the margin", "regression", "not assessable (CI wider than the margin)"]
 
 
-class NonInferiorityResult(_Record):
+class NonInferiorityResult(Record):
     benchmark: str
     delta: float
     ci_low: float
@@ -111,7 +108,7 @@ class NonInferiorityResult(_Record):
     outcome: NI_OUTCOMES
 
 
-class CapabilityCheck(_Record):
+class CapabilityCheck(Record):
     """Non-inferiority on capability: each benchmark's Bonferroni interval (within the capability family) vs margin."""
 
     status: Literal["no_regression", "regression", "not_assessable", "not_checked"]
@@ -125,7 +122,7 @@ class CapabilityCheck(_Record):
     interval: str = ""
 
 
-class PrimaryEndpoint(_Record):
+class PrimaryEndpoint(Record):
     endpoint: str = Field(description="The configured primary_endpoint.")
     definition: str
     n_benchmarks: int
@@ -143,7 +140,7 @@ class PrimaryEndpoint(_Record):
     method_uncertainty: bool = Field(description="False with one seed: only these checkpoints are described.")
 
 
-class ArmSummary(_Record):
+class ArmSummary(Record):
     n_benchmarks: int
     n_improved: int
     n_worse: int
@@ -178,7 +175,7 @@ class ArmSummary(_Record):
     headline: str
 
 
-class ArmComparison(_Record):
+class ArmComparison(Record):
     name: str
     runs: list[str] = Field(description="Eval directories of the arm, one per seed.")
     meta: ArmMeta
@@ -187,7 +184,7 @@ class ArmComparison(_Record):
     summary: ArmSummary
 
 
-class Comparison(_Record):
+class Comparison(Record):
     format_version: int = COMPARISON_FORMAT_VERSION
     reference_name: str
     reference: str

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from scipy import stats as sps
 
 from traitrl._util.errors import DataError
+from traitrl._util.record import Record
 from traitrl.stats.models import ArmComparison, Comparison
 from traitrl.stats.multiple import holm
 from traitrl.stats.summary import category_order, combined_mean
@@ -21,11 +22,7 @@ from traitrl.stats.summary import category_order, combined_mean
 _COMBINED = "item-level: normal interval from the benchmarks' bootstrap SEs, benchmarks treated as independent"
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class DosePoint(_Record):
+class DosePoint(Record):
     arm: str
     reference: str
     dose_frac: float
@@ -41,12 +38,12 @@ class DosePoint(_Record):
     seed_mean_delta_ci_high: float | None = None
 
 
-class DoseResponse(_Record):
+class DoseResponse(Record):
     points: list[DosePoint] = Field(description="One point per arm with a dose, sorted by dose.")
     uncertainty: str = _COMBINED
 
 
-class TransferCell(_Record):
+class TransferCell(Record):
     row: str = Field(description="Arm name.")
     column: str = Field(description="Eval category (or benchmark label).")
     n_benchmarks: int
@@ -58,7 +55,7 @@ class TransferCell(_Record):
     significant: bool
 
 
-class TransferMatrix(_Record):
+class TransferMatrix(Record):
     by: Literal["category", "label"]
     rows: list[str] = Field(description="Arm names, one per training-domain subset.")
     row_domains: dict[str, list[str]] = Field(description="Training domains of each row's arm.")
