@@ -7,12 +7,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+from loopback import LoopbackServer
 
 
-class FakeJudge:
+class FakeJudge(LoopbackServer):
     """Answers each chat-completions request with the next scripted action: ("reply", text), ("status", code),
     ("sleep", seconds, text) or ("drip", seconds per byte, text); once the script is used up it replies "SCORE: 7".
     With `respond`, the action comes from `respond(request body)` instead (a judge that reads what it grades)."""
@@ -62,22 +63,14 @@ class FakeJudge:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        super().__init__(Handler, "/v1")
 
 
 @contextmanager
 def serving(respond: Callable[[dict], tuple] | None = None) -> Iterator[FakeJudge]:
     """A started FakeJudge, shut down on exit."""
-    fake = FakeJudge(respond)
-    thread = threading.Thread(target=fake.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
+    with FakeJudge(respond) as fake:
         yield fake
-    finally:
-        fake.server.shutdown()
-        fake.server.server_close()
 
 
 @pytest.fixture

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from loopback import LoopbackServer
 
 
-class ModelServer:
+class ModelServer(LoopbackServer):
     def __init__(self, model, tokenizer, served_name: str = "test", logprobs: bool = True) -> None:
         self.model, self.tokenizer, self.served_name, self.logprobs = model, tokenizer, served_name, logprobs
         self.lock = threading.Lock()  # one forward at a time: the model is shared
@@ -40,9 +42,7 @@ class ModelServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        super().__init__(Handler, "/v1")
 
     def chat(self, body: dict) -> dict:
         from traitrl.models.generate import generate_responses
@@ -67,11 +67,3 @@ class ModelServer:
         return {"choices": [{"index": 0, "text": prompt + tokens[-1], "logprobs": {
             "tokens": tokens, "text_offset": [a for a, _ in offsets] + [len(prompt)],
             "token_logprobs": values + [logits[-1, nxt].item()]}}]}
-
-    def __enter__(self) -> ModelServer:
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()

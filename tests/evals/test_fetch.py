@@ -3,11 +3,11 @@ copies, resumed partial downloads, and a corrupted file refused by name."""
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+from loopback import LoopbackServer
 from typer.testing import CliRunner
 
 from traitrl._util.errors import DataError
@@ -25,7 +25,7 @@ def data() -> Path:
         pytest.skip("no local benchmark data to mirror")
 
 
-class Mirror:
+class Mirror(LoopbackServer):
     """Serves each table file at OWNER/REPO/COMMIT/PATH from the local data; honours Range (206)."""
 
     def __init__(self, data: Path) -> None:
@@ -57,16 +57,7 @@ class Mirror:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> Mirror:
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
 def assert_identical(data: Path, dest: Path, names: list[str]) -> int:

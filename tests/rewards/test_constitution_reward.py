@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
-
 from helpers import tiny_model_dir
+from loopback import LoopbackServer
+
 from traitrl._util.errors import DataError
 from traitrl.models.judge import JudgeConfig
 from traitrl.rewards.constitution import (
@@ -109,7 +109,7 @@ def test_registered_grader_builds_from_json_args():
     assert out[1] is None and 0.0 <= out[0] <= 1.0
 
 
-class _Endpoint:
+class _Endpoint(LoopbackServer):
     """A scripted OpenAI-compatible server: answers the queued replies in order, then 'SCORE: 5'."""
 
     def __init__(self, replies: list[str]) -> None:
@@ -129,20 +129,15 @@ class _Endpoint:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        super().__init__(Handler, "/v1")
 
 
 def test_endpoint_judge_scores_against_all_principles_and_keeps_failures_as_none():
-    endpoint = _Endpoint(["Good.\nSCORE: 8", "no score here", "no score", "still none"])
-    try:
+    with _Endpoint(["Good.\nSCORE: 8", "no score here", "no score", "still none"]) as endpoint:
         judge = EndpointJudge(JudgeConfig(base_url=endpoint.url, model="critic-x", api_key_env=None,
                                           max_retries=2, backoff_s=0.0, max_concurrency=1))
         c = parse_constitution(GOOD, "mini.md")
         scores = judge([PROMPT, PROMPT], ["a", "b"], c.principles)
-    finally:
-        endpoint.server.shutdown()
     assert scores == [0.8, None] and judge.n_errors == 1
     prompt = endpoint.bodies[0]["messages"][1]["content"]
     assert "- honesty: Say only true things." in prompt and "- fairness: Treat people alike." in prompt
@@ -151,16 +146,13 @@ def test_endpoint_judge_scores_against_all_principles_and_keeps_failures_as_none
 def test_endpoint_critic_retries_empty_replies_caps_tokens_and_caches(tmp_path):
     from traitrl.train.critic import EndpointGenerator
 
-    endpoint = _Endpoint(["A critique.", "", "   ", "A revision."])
-    config = JudgeConfig(base_url=endpoint.url, model="critic-x", api_key_env=None, max_retries=1, backoff_s=0.0,
-                         max_concurrency=1, max_tokens=512, cache_dir=tmp_path / "cache")
-    try:
+    with _Endpoint(["A critique.", "", "   ", "A revision."]) as endpoint:
+        config = JudgeConfig(base_url=endpoint.url, model="critic-x", api_key_env=None, max_retries=1,
+                             backoff_s=0.0, max_concurrency=1, max_tokens=512, cache_dir=tmp_path / "cache")
         critic = EndpointGenerator(config, max_new_tokens=64)
         first = critic([PROMPT, [{"role": "user", "content": "second"}]])
         again = critic([PROMPT])  # cached: no request
         n_requests = len(endpoint.bodies)
-    finally:
-        endpoint.server.shutdown()
     assert first == ["A critique.", None] and critic.n_errors == 1  # two empty replies: out of retries
     assert again == ["A critique."] and n_requests == 3
     assert {b["max_tokens"] for b in endpoint.bodies} == {64}  # capped at the generation budget
