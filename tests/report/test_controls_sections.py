@@ -79,6 +79,7 @@ def test_sweep_finds_preference_erosion_where_the_rubric_score_sits_at_the_floor
              for lr, s, p in [(2e-4, 0, 0.52), (2e-4, 20, 0.48), (1e-3, 10, 0.45), (1e-3, 20, 0.30)]]
     [worst] = attack_sweep_section(cells, default_lr=2e-4, default_steps=20).worst
     assert worst.worst_erosion == 0.0
-    assert worst.worst_pref_erosion == pytest.approx(0.22) and (worst.worst_pref_lr, worst.worst_pref_steps) == (1e-3, 20)
+    assert worst.worst_pref_erosion == pytest.approx(0.22)
+    assert (worst.worst_pref_lr, worst.worst_pref_steps) == (1e-3, 20)
     no_pref = [{k: v for k, v in c.items() if k != "pref_score"} for c in cells]
     assert attack_sweep_section(no_pref, default_lr=2e-4, default_steps=20).worst[0].worst_pref_erosion is None

@@ -90,7 +90,8 @@ def test_cli_lists_graders_and_writes_the_json_report(tmp_path):
     assert listed.exit_code == 0 and "trait_reward (v2)" in listed.stdout and "decision_matches" in listed.stdout
     (tmp_path / "honesty.jsonl").write_text((validation_dir() / "honesty.jsonl").read_text())
     out = tmp_path / "report.json"
-    result = CliRunner().invoke(app, ["validate", "--json", "--no-embedding", "--data", str(tmp_path), "--out", str(out)])
+    result = CliRunner().invoke(app, ["validate", "--json", "--no-embedding", "--data", str(tmp_path),
+                                      "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["n_rows"] == 44 == json.loads(out.read_text())["n_rows"]
 

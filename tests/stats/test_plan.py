@@ -60,12 +60,13 @@ def test_persist_unit_costs_follow_from_their_documented_derivation():
     per_token = (secs["jailbreak"] + secs["pressure"] + secs["steerability"]) / (
         toks["jailbreak"] + toks["pressure"] + toks["steerability"])
     per_step = (secs["harmful_ft"] - toks["harmful_ft_measurements"] * per_token) / d["loaded_harmful_ft_steps"]
-    units = persist_units(load_persist_config({"preset": cal["preset"], "harmful_ft": {"steps": cal["harmful_ft_steps"]}}))
+    units = persist_units(load_persist_config({"preset": cal["preset"],
+                                               "harmful_ft": {"steps": cal["harmful_ft_steps"]}}))
     tokens, steps = sum(u.tokens for u in units.values()), sum(u.sft_steps for u in units.values())
     scale = cal["seconds"] / (cal["n_models"] * (tokens * per_token + steps * per_step))
     assert costs["persist_seconds_per_generated_token"] == pytest.approx(per_token * scale, rel=1e-3)
     assert costs["persist_seconds_per_sft_step"] == pytest.approx(per_step * scale, rel=1e-3)
-    assert costs["persist_persona_seconds_per_scenario_item"] == costs["eval_seconds_per_item"]
+    assert costs["persist_seconds_per_scenario_item"] == costs["eval_seconds_per_item"]
     # The loaded token counts are those of the quick defaults the loaded timings were taken with.
     default = persist_units(load_persist_config({"preset": "quick"}))
     assert toks["jailbreak"] == default["jailbreak"].tokens and toks["pressure"] == default["pressure"].tokens
@@ -82,7 +83,7 @@ def _plan_persist(raw: dict, n_models: int = 4) -> dict[str, float]:
 def test_persona_and_attack_sweep_add_their_priced_work():
     c = cost_table()
     tok, step, item = (c["persist_seconds_per_generated_token"], c["persist_seconds_per_sft_step"],
-                       c["persist_persona_seconds_per_scenario_item"])
+                       c["persist_seconds_per_scenario_item"])
     base = {"harmful_ft": {"steps": [0, 10, 20]}}
     plain = _plan_persist(base)
     persona = _plan_persist({**base, "persona": {"enabled": True, "n_scenarios": 24, "n_benchmark_items": 8}})
@@ -90,7 +91,8 @@ def test_persona_and_attack_sweep_add_their_priced_work():
     assert sum(persona.values()) - sum(plain.values()) == pytest.approx(4 * 5 * (24 * item + 8 * (64 + 96) * tok))
     sweep = _plan_persist({**base, "attack_sweep": {"enabled": True, "lrs": [5e-5, 1e-3], "steps": [0, 10, 20]}})
     # lrs {5e-5, 2e-4 (harmful FT's), 1e-3} × 20 SFT steps; 3 + 2 × 2 measured points × 12 replies × 48 tokens
-    assert sum(sweep.values()) - sum(plain.values()) == pytest.approx(4 * (3 * 20 * step + 7 * (12 * 48 * tok + 60 * item)))
+    assert sum(sweep.values()) - sum(plain.values()) == pytest.approx(
+        4 * (3 * 20 * step + 7 * (12 * 48 * tok + 60 * item)))
     assert sweep["attack_sweep"] > 100  # the grid's SFT dominates: 4 models × 60 steps
     assert _plan_persist(base, n_models=2)["harmful_ft"] == pytest.approx(plain["harmful_ft"] / 2)
 
@@ -104,7 +106,7 @@ def test_disabled_substages_cost_nothing():
     c = cost_table()
     # Disabled harmful FT still measures step 0: 12 replies × 48 tokens and 60 preference items, no SFT.
     assert bare["harmful_ft"] == pytest.approx(4 * (12 * 48 * c["persist_seconds_per_generated_token"]
-                                                    + 60 * c["persist_persona_seconds_per_scenario_item"]))
+                                                    + 60 * c["persist_seconds_per_scenario_item"]))
     for stage, disabled in off.items():  # switching one sub-stage off removes exactly its row
         one_off = _plan_persist({"persona": {"enabled": True}, "attack_sweep": {"enabled": True}, stage: disabled})
         assert stage not in one_off

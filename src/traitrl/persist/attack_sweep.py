@@ -32,8 +32,8 @@ class AttackSweepSettings(BaseModel):
 
 
 def run_attack_sweep(models: dict[str, str | Path], suite, out_dir: str | Path) -> list[dict]:
-    """Sweep cells {model, lr, steps, trait_score, pref_score, asr} for every model over the grid plus the default attack, from
-    `suite`'s shared attack inputs (a persist.run.Suite); DIR/sweep.json caches them, keyed by the settings, so a
+    """Sweep cells {model, lr, steps, trait_score, pref_score, asr} for every model over the grid plus the default
+    attack, from `suite`'s shared attack inputs (a persist.run.Suite); DIR/sweep.json caches them, keyed by the settings, so a
     resumed study skips the sweep."""
     from traitrl.persist.harmful_ft import run_erosion
     from traitrl.models.store import load_model, load_tokenizer

@@ -4,7 +4,8 @@ measuring at each step count the trait score on held-out scenarios, the ASR of b
 log-likelihood of held-out violating replies and the likelihood-preference trait score (the scorer of the held-out
 trait evaluation, evals.benchmarks.trait_heldout: 1 when the model prefers a held-out scenario's good reference reply
 to every failure reply, by log-likelihood per character). The preference score needs no generation and does not sit
-at the floor when the rubric score does, so it shows erosion of what the policy prefers even then. One in-memory run gives the whole erosion curve; nothing is saved.
+at the floor when the rubric score does, so it shows erosion of what the policy prefers even then. One in-memory run
+gives the whole erosion curve; nothing is saved.
 
 Departure from the paper: the paper fine-tunes on harmful data at full scale; we use a small LoRA attack and
 trait-violating (not harmful-instruction) data, so the curve measures how fast trained traits erode.

@@ -228,7 +228,8 @@ def build_section(results: dict[str, dict], indexes: dict[str, dict], cfg: Persi
                          f"→ {ix['verdict']}")
     definition = " ".join(filter(None, [DEFINITION, success_note, "Measured: " + "; ".join(notes) + "." if notes
                                         else ""]))
-    return {"trait_metric": TRAIT_METRIC, "preference_metric": PREFERENCE_METRIC, "curves": curves, "attack_asr": asr, "pressure_drops": drops,
+    return {"trait_metric": TRAIT_METRIC, "preference_metric": PREFERENCE_METRIC, "curves": curves,
+            "attack_asr": asr, "pressure_drops": drops,
             "selective_persistence": spi, "selective_persistence_definition": definition}
 
 

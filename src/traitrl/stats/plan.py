@@ -175,13 +175,13 @@ def persist_units(cfg) -> dict[str, PersistUnits]:
 
 
 PERSIST_UNIT_COSTS = ("persist_seconds_per_generated_token", "persist_seconds_per_sft_step",
-                      "persist_persona_seconds_per_scenario_item")
+                      "persist_seconds_per_scenario_item")
 
 
 def persist_seconds(units: PersistUnits, costs: dict) -> float:
     return (units.tokens * costs["persist_seconds_per_generated_token"]
             + units.sft_steps * costs["persist_seconds_per_sft_step"]
-            + units.scenario_items * costs["persist_persona_seconds_per_scenario_item"])
+            + units.scenario_items * costs["persist_seconds_per_scenario_item"])
 
 
 @dataclass
