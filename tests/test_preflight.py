@@ -2,18 +2,17 @@
 
 import json
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import yaml
+from helpers import tiny_model_dir
+from loopback import LoopbackServer
 
 import traitrl.study as study
-from helpers import tiny_model_dir
 from traitrl._util.errors import ConfigError, ModelError
-from traitrl.models.judge import JudgeConfig
 from traitrl.cli.main import app
-from traitrl.models.judge import check_judge
+from traitrl.models.judge import JudgeConfig, check_judge
 
 TINY = {"arms": [{"name": "baseline", "dose": 0.0}, {"name": "trait", "dose": 0.5}], "data": {"n_tasks": 64},
         "train": {"steps": 2, "prompts_per_step": 2}, "eval": {"suite": ["truthfulqa_mc1"], "limit": 2}}
@@ -86,17 +85,13 @@ def test_judge_probe_accepts_a_live_endpoint_and_names_a_rejected_key(monkeypatc
         def log_message(self, *args):
             pass
 
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    judge = JudgeConfig(base_url=f"http://127.0.0.1:{server.server_port}/v1", model="m", api_key_env="TRAITRL_K")
-    try:
+    with LoopbackServer(Handler, "/v1") as server:
+        judge = JudgeConfig(base_url=server.url, model="m", api_key_env="TRAITRL_K")
         monkeypatch.setenv("TRAITRL_K", "good")
         check_judge(judge, "train_judge")
         monkeypatch.setenv("TRAITRL_K", "bad")
         with pytest.raises(ConfigError, match=r"train_judge: .* rejected the API key \(HTTP 401\)"):
             check_judge(judge, "train_judge")
-    finally:
-        server.shutdown()
 
 
 def test_dose_rounding_to_zero_trait_prompts_is_a_config_error(tmp_path, capsys, monkeypatch):
