@@ -5,10 +5,11 @@ Reports, as JSON and a PNG:
 - a held-out score before and after training, paired by item, with a bootstrap CI of the rise.
   Task arm (dose 0): regular tasks whose prompts never appear in training, scored by the task rule checks, greedy
   and as the mean pass rate of `--samples` replies sampled at the training temperature.
-  Trait arm (dose > 0): bank scenarios whose core item (fact, counterfactual pair, problem) is held out of training,
-  scored by a scorer that is not the training reward: the share of the scenario's failure replies that the model
-  gives a lower mean token log-probability than the good reply. The training reward on the greedy replies is
-  reported next to it, labelled as such.
+  Trait arm (dose > 0): trains on the train side of the project's held-out split (data.split, by core item) and
+  scores scenarios of the held-out side with the held-out trait evaluation (evals trait_heldout: 1 when the model
+  prefers the good reference reply to every failure reply), which shares nothing with the training reward. The
+  training reward of the greedy replies is reported next to it, labelled as such; the greedy replies before and
+  after are written to greedy_{before,after}.jsonl for reading.
 
 Run:  python bench/learning.py --dose 0 --steps 40 --out runs/learn/task
       python bench/learning.py --dose 1 --steps 40 --lr 3e-4 --max-tokens 96 --out runs/learn/trait
@@ -17,7 +18,6 @@ Run:  python bench/learning.py --dose 0 --steps 40 --out runs/learn/task
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -64,31 +64,18 @@ def train_config(args):
     )
 
 
-def core_key(scenario) -> str:
-    """What scenarios built from one item share: the fact, counterfactual pair or problem; else the first user turn."""
-    for key in ("pair_id", "fact", "problem"):
-        if scenario.meta.get(key):
-            return f"{scenario.generator}:{key}:{json.dumps(scenario.meta[key], sort_keys=True)}"
-    return next(t.content for t in scenario.turns if t.role == "user")
-
-
-def is_heldout(scenario, share: float = 0.2) -> bool:
-    digest = hashlib.sha256(core_key(scenario).encode()).digest()
-    return int.from_bytes(digest[:4], "big") / 2 ** 32 < share
-
-
 def build_rows(args) -> tuple[list[dict], list]:
     """(training rows, held-out items): Tasks for the task arm, Scenarios for a trait arm."""
     from traitrl.data.bank import build_bank, select
     from traitrl.data.mix import mix_dose
+    from traitrl.data.split import split_bank
     from traitrl.data.tasks import generate_tasks
 
     tasks = generate_tasks(max(2000, args.steps * args.prompts), seed=args.seed, kinds=tuple(args.task_kinds))
     scenarios, heldout = [], []
     if args.dose > 0:
-        bank = select(build_bank(seed=0), traits=args.traits)
-        scenarios = [s for s in bank if not is_heldout(s)]
-        heldout = [s for s in bank if is_heldout(s)]
+        split = split_bank(select(build_bank(seed=0), traits=args.traits))
+        scenarios, heldout = split.train, split.heldout
     rows = mix_dose(tasks, scenarios, args.steps, args.prompts, args.dose, seed=args.seed)
     if args.dose == 0:
         seen = {json.dumps(r["prompt"]) for r in rows}
@@ -105,10 +92,10 @@ def score_tasks(model_path: str, tasks: list, args) -> dict[str, list[float]]:
     """Greedy pass (0/1) and mean sampled pass rate per task, from the fast engine at the model's current weights."""
     import torch
 
-    from traitrl.rewards.tasks import score_task
-    from traitrl.models.store import load_model, load_tokenizer
-    from traitrl.train.rollout import synced_rollout
     from traitrl.models.rollout_engine import SamplingParams
+    from traitrl.models.store import load_model, load_tokenizer
+    from traitrl.rewards.tasks import score_task
+    from traitrl.train.rollout import synced_rollout
 
     tokenizer = load_tokenizer(model_path)
     rollout = synced_rollout(load_model(model_path).eval(), tokenizer)
@@ -119,7 +106,7 @@ def score_tasks(model_path: str, tasks: list, args) -> dict[str, list[float]]:
     k = args.samples
     sampled = rollout.generate_ids([i for i in ids for _ in range(k)], SamplingParams(
         args.max_tokens, eos, temperature=args.temperature))["completion_ids"]
-    text = lambda c: tokenizer.decode(c, skip_special_tokens=True)  # noqa: E731
+    text = lambda c: tokenizer.decode(c, skip_special_tokens=True)
     return {
         "greedy": [score_task(text(c), t.check) for c, t in zip(greedy, tasks, strict=True)],
         "sampled": [sum(score_task(text(c), t.check) for c in sampled[i * k:(i + 1) * k]) / k
@@ -127,41 +114,26 @@ def score_tasks(model_path: str, tasks: list, args) -> dict[str, list[float]]:
     }
 
 
-def reply_logprob(model, tokenizer, messages: list[dict], reply: str) -> float:
-    """Mean per-token log-probability of `reply` as the assistant's next turn."""
-    import torch
-
-    prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)
-    prompt_ids = prompt["input_ids"]
-    full = tokenizer.apply_chat_template(messages + [{"role": "assistant", "content": reply}], tokenize=True,
-                                         return_dict=True)["input_ids"]
-    with torch.no_grad():
-        logits = model(torch.tensor([full])).logits[0, len(prompt_ids) - 1:-1].float()
-    target = torch.tensor(full[len(prompt_ids):])
-    return float(logits.log_softmax(-1).gather(1, target[:, None]).mean())
-
-
 def score_scenarios(model_path: str, scenarios: list, args) -> dict[str, list[float]]:
-    """Per scenario: the share of failure replies ranked below the good reply by mean log-prob (not the training
-    reward), and the training reward of the greedy reply."""
-    from traitrl.rewards import score_responses
-    from traitrl.models.store import load_model, load_tokenizer
-    from traitrl.train.rollout import synced_rollout
+    """Per held-out scenario: the held-out trait evaluation's item score (evals trait_heldout: 1 when the good reply is
+    preferred to every failure reply, not the training reward), and the training reward of the greedy reply."""
     from traitrl.models.rollout_engine import SamplingParams
+    from traitrl.models.store import load_model, load_tokenizer
+    from traitrl.persist.harmful_ft import preference_items, preference_scores
+    from traitrl.rewards import score_responses
+    from traitrl.train.rollout import synced_rollout
 
     tokenizer = load_tokenizer(model_path)
     model = load_model(model_path).eval()
-    preference = []
-    for s in scenarios:
-        good = reply_logprob(model, tokenizer, s.messages(), s.rubric.good_response)
-        bad = [reply_logprob(model, tokenizer, s.messages(), r) for r in s.rubric.failure_responses]
-        preference.append(sum(good > b for b in bad) / len(bad))
+    preference = preference_scores(model, tokenizer, preference_items(scenarios), batch_size=16)
     rollout = synced_rollout(model, tokenizer)
     greedy = rollout.generate_ids(rollout.tokenize([s.messages() for s in scenarios]), SamplingParams(
         args.max_tokens, (tokenizer.eos_token_id,), do_sample=False))["completion_ids"]
     replies = [tokenizer.decode(c, skip_special_tokens=True) for c in greedy]
-    scored = score_responses(scenarios, replies)
-    return {"preference": preference, "training_reward_greedy": [r["combined"] or 0.0 for r in scored]}
+    scored = score_responses(scenarios, replies, use_embedding=False)
+    (args.out / f"greedy_{'after' if model_path != args.model else 'before'}.jsonl").write_text("".join(
+        json.dumps({"id": s.id, "trait": s.trait.value, "reply": r}) + "\n" for s, r in zip(scenarios, replies)))
+    return {"heldout_trait": preference, "training_reward_greedy": [r["combined"] or 0.0 for r in scored]}
 
 
 def paired_rise(before: list[float], after: list[float], seed: int) -> dict:
@@ -228,7 +200,7 @@ def main(argv: list[str] | None = None) -> dict:
         "reward_trend": check_learning(args.out / "train", reward, arm=tag).model_dump(),
         "heldout": {name: paired_rise(before[name], after[name], args.seed) for name in before},
         "heldout_scorer": "task rule checks" if args.dose == 0 else
-        "preference = share of failure replies below the good reply by mean log-prob (not the training reward)",
+        "evals trait_heldout (acc_norm: good reply preferred to every failure reply; not the training reward)",
         "seconds": {"train": train_s, "one_heldout_eval": eval_s},  # contended machine: not speed figures
         "heldout_items": len(heldout),
     }

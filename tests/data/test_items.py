@@ -11,7 +11,7 @@ import yaml
 from traitrl._util.errors import DataError
 from traitrl.data.bank import bank_stats, core_item
 from traitrl.data.generators import GENERATORS, PARAMETRIC_DOMAINS
-from traitrl.data.generators.items import MAX_GOOD_WORDS, contains_any, generate_items, read_table
+from traitrl.data.generators.items import MAX_GOOD_WORDS, contains_any, generate_items, read_table, read_tables
 from traitrl.data.scenario import Domain, Trait
 from traitrl.data.traits import PAPER_EVAL_TRAITS, TRAITS, held_out_traits, training_traits
 
@@ -59,6 +59,19 @@ def write_table(tmp_path: Path, **changes: object) -> Path:
     path.write_text(yaml.safe_dump({"trait": "option_preserving_patience", "virtue": "v", "vice": "w",
                                     "items": [item]}))
     return path
+
+
+def test_a_trait_split_over_files_must_agree_and_not_reuse_keys(tmp_path):
+    write_table(tmp_path)
+    (tmp_path / "t.part2.yaml").write_text((tmp_path / "t.yaml").read_text().replace("key: x", "key: y"))
+    assert sorted(i.key for t in read_tables(tmp_path) for i in t.items) == ["x", "y"]
+    (tmp_path / "t.part2.yaml").write_text((tmp_path / "t.yaml").read_text())
+    with pytest.raises(DataError, match=r"t(\.part2)?\.yaml: item key 'x' is also used in .*t(\.part2)?\.yaml"):
+        read_tables.__wrapped__(tmp_path)
+    (tmp_path / "t.part2.yaml").write_text((tmp_path / "t.yaml").read_text().replace("key: x", "key: y")
+                                           .replace("vice: w", "vice: other"))
+    with pytest.raises(DataError, match="yaml: its virtue/vice/vice_phrases differ from .*yaml"):
+        read_tables.__wrapped__(tmp_path)
 
 
 def test_validator_rejects_references_that_contradict_the_rubric(tmp_path):

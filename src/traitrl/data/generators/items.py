@@ -143,7 +143,25 @@ def read_table(path: Path) -> TraitTable:
 
 @cache
 def read_tables(folder: Path = ITEMS_DIR) -> tuple[TraitTable, ...]:
-    return tuple(read_table(p) for p in sorted(folder.glob("*.yaml")))
+    """Every table in `folder`. A trait may be split over several files (`<trait>.yaml`, `<trait>.<part>.yaml`):
+    they must repeat the same trait-wide rubric lines, and an item key may occur in only one of them."""
+    tables, first = [], {}
+    for path in sorted(folder.glob("*.yaml")):
+        table = read_table(path)
+        head = (table.virtue, table.vice, table.vice_phrases)
+        if table.trait in first and first[table.trait][0] != head:
+            raise DataError(f"{path}: its virtue/vice/vice_phrases differ from {first[table.trait][1]}, another "
+                            f"table of trait {table.trait.value}; copy them verbatim")
+        first.setdefault(table.trait, (head, path))
+        tables.append((path, table))
+    seen: dict[tuple[Trait, str], Path] = {}
+    for path, table in tables:
+        for item in table.items:
+            if (table.trait, item.key) in seen:
+                raise DataError(f"{path}: item key {item.key!r} is also used in {seen[table.trait, item.key]}; "
+                                "keys must be unique within a trait")
+            seen[table.trait, item.key] = path
+    return tuple(table for _, table in tables)
 
 
 def generate_items(folder: Path = ITEMS_DIR) -> list[Scenario]:
