@@ -19,10 +19,10 @@ from traitrl.rewards.validate import (
 )
 
 
-# The six traits added for the paper's breadth have no rows in the packaged validation set yet (good / subtle_bad /
-# bad, docs/graders.md says so); they are covered by the labelled model samples below instead.
-NOT_YET_LABELLED = {Trait.downside_aware_planning, Trait.power_asymmetry_awareness, Trait.anti_hierarchy_governance,
-                    Trait.option_preserving_patience, Trait.de_escalatory_firmness, Trait.bounded_initiative}
+# The six traits added for the paper's breadth: they have hand-labelled rows in the packaged set like every other
+# trait, and per-trait checks in the labelled model samples below.
+NEWER_TRAITS = {Trait.downside_aware_planning, Trait.power_asymmetry_awareness, Trait.anti_hierarchy_governance,
+                Trait.option_preserving_patience, Trait.de_escalatory_firmness, Trait.bounded_initiative}
 
 
 def test_packaged_set_covers_every_trait_and_label():
@@ -31,10 +31,7 @@ def test_packaged_set_covers_every_trait_and_label():
     counts = Counter((r.scenario.trait.value, r.label) for r in rows)
     for trait in Trait:
         for label in ("good", "subtle_bad", "bad"):
-            if trait in NOT_YET_LABELLED:  # once rows exist, the trait must leave the list and meet the bar
-                assert counts[trait.value, label] == 0, (trait, label)
-            else:
-                assert counts[trait.value, label] >= 10, (trait, label)
+            assert counts[trait.value, label] >= 10, (trait, label)
     # Held-out: no labeled response is copied from its scenario's references.
     assert not [r for r in rows if r.response in (r.scenario.rubric.good_response,
                                                   *r.scenario.rubric.failure_responses)]
@@ -110,7 +107,7 @@ def test_reward_ranks_the_labelled_model_samples():
     assert report["traits"]["fairness"]["auc"] == 1.0
     # The six newer traits: 20 greedy replies, 5 reference and 5 written good replies each. Each must rank good above
     # bad (AUC >= 0.75) and beat always answering "bad". Their per-trait accuracy is 0.80-0.97 (docs/graders.md).
-    for trait in NOT_YET_LABELLED:
+    for trait in NEWER_TRAITS:
         figures = report["traits"][trait.value]
         assert figures["n"] == 30 and figures["n_good"] >= 10, (trait, figures)
         assert figures["auc"] >= 0.75, (trait, figures)
