@@ -62,7 +62,7 @@ def test_helpfulness_ignores_the_rubric_and_task_rows():
 
 def test_placebo_matches_trait_reward_distribution_without_correlation():
     train = split_bank(build_bank(seed=0)).train
-    sample = random.Random(0).sample(train, 150)
+    sample = random.Random(0).sample(train, 300)
     trait = trait_reward(use_embedding=False)
     placebo = placebo_reward(seed=0, use_embedding=False)
     real, fake = [], []
@@ -72,8 +72,10 @@ def test_placebo_matches_trait_reward_distribution_without_correlation():
         real += trait(["p"] * len(replies), replies, **cols)
         fake += placebo(["p"] * len(replies), replies, **cols)
     real, fake = np.array(real, dtype=float), np.array(fake, dtype=float)
-    assert len(real) > 300
-    assert abs(fake.mean() - real.mean()) <= 0.1 * real.mean()
+    assert len(real) > 600
+    # Same mean within 3 standard errors of sampling: the rewards are mostly 0 or 1, so a fixed 10 % of the mean was
+    # under 2 standard errors and failed or passed with the sample (1.7-2.0 SE on the 6,516-scenario bank).
+    assert abs(fake.mean() - real.mean()) <= 3 * real.std() / np.sqrt(len(real))
     assert abs(fake.std() - real.std()) <= 0.1 * real.std()
     assert abs(np.corrcoef(real, fake)[0, 1]) < 0.1
     # The check above can fail: the trait reward against itself is perfectly correlated.
