@@ -101,10 +101,11 @@ def _params(model) -> dict[str, torch.Tensor]:
     return {n: p.detach().clone() for n, p in model.named_parameters()}
 
 
-def test_bf16_autocast_trains_on_fp32_master_weights_with_close_logprobs(tmp_path):
-    trainer = make_trainer(tmp_path / "bf16", mixed_precision="bf16")
+@pytest.mark.parametrize("lora", [None, {"r": 4, "alpha": 8}])  # LoRA over the tiny model's tied head, as on SmolLM2
+def test_bf16_autocast_trains_on_fp32_master_weights_with_close_logprobs(tmp_path, lora):
+    trainer = make_trainer(tmp_path / "bf16", mixed_precision="bf16", lora=lora)
     layer_outputs: list[tuple[torch.dtype, bool]] = []
-    trainer.model.model.layers[0].mlp.register_forward_hook(
+    trainer.model.get_decoder().layers[0].mlp.register_forward_hook(
         lambda m, i, o: layer_outputs.append((o.dtype, torch.is_autocast_enabled("cpu"))))
     calls = _spy_on_loss(trainer)
     before = _params(trainer.model)

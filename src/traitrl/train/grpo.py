@@ -61,7 +61,8 @@ def build_grpo_config(cfg: TrainConfig, output_dir: Path, seed: int, reward_name
         # also runs in fp32 outside autocast (TRL's fused head), so log-probs keep fp32 precision; GPU runs keep TRL's
         # tested default (bf16 projection, fp32 log-softmax) because the fp32 head is untried with ZeRO-3 sharding.
         bf16=cfg.mixed_precision == "bf16",
-        cast_lm_head_to_fp32=cfg.mixed_precision == "bf16" and not on_gpu,
+        # The fp32 head on CPU is traitrl's (fp32_lm_head): TRL's own cast cannot find the tied embedding of a
+        # PEFT-wrapped model and fails on LoRA over SmolLM2's tied head.
         use_cpu=not on_gpu,
         remove_unused_columns=False,
         dataloader_num_workers=0,
@@ -157,6 +158,22 @@ def metrics_stream_callback(path: Path):
     return StreamMetrics()
 
 
+def fp32_lm_head(model) -> None:
+    """Run the LM head projection in fp32 outside autocast, so the log-probs TRL trains on keep fp32 precision under
+    bf16 autocast (what TRL's `cast_lm_head_to_fp32` does for a model it can unwrap). The master weights are fp32
+    already (mixed precision requires `dtype: float32`), so the tied embedding needs no cast back."""
+    import torch
+
+    head = model.get_output_embeddings()
+
+    def forward(hidden_states: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(device_type=hidden_states.device.type, enabled=False):
+            bias = None if head.bias is None else head.bias.float()
+            return torch.nn.functional.linear(hidden_states.float(), head.weight.float(), bias)
+
+    head.forward = forward
+
+
 def build_trainer(model: str, rows: list[dict], reward_funcs: list[Grader], cfg: TrainConfig, output_dir: Path,
                   seed: int = 0):
     """The configured GRPO trainer for one arm (policy loaded, LoRA attached, rollout engine plugged in)."""
@@ -170,6 +187,8 @@ def build_trainer(model: str, rows: list[dict], reward_funcs: list[Grader], cfg:
         torch.backends.cuda.enable_cudnn_sdp(False)
     tokenizer = load_tokenizer(model)
     policy = load_model(model, dtype=cfg.dtype)
+    if cfg.mixed_precision == "bf16" and not torch.cuda.is_available():
+        fp32_lm_head(policy)
     peft_config = None
     if cfg.lora is not None:
         peft_config = LoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
