@@ -36,24 +36,31 @@ def length_reward(completions, **_) -> list[float]:
 
 
 def build_trainer(engine: str, args, out_dir: str):
-    """A GRPOTrainer with LoRA r=16 on the fp32 embedded model; engine 'fast' plugs in traitrl's rollout_func."""
+    """A GRPOTrainer with LoRA r=16 on the fp32 embedded model; engine 'fast' plugs in traitrl's rollout_func and, with
+    `--mixed-precision bf16`, trains as traitrl's `train.mixed_precision: bf16` does (bf16 autocast over fp32 master
+    weights, fp32 head). TRL's path stays TRL's default: fp32, its own generation."""
     from datasets import Dataset
     from peft import LoraConfig
     from transformers import PrinterCallback
     from trl import GRPOConfig, GRPOTrainer
 
     from traitrl.models.store import load_model, load_tokenizer
+    from traitrl.train.grpo import fp32_lm_head
     from traitrl.train.rollout import RolloutConfig, make_rollout_func
 
     tokenizer = load_tokenizer(args.model)
+    mixed = engine == "fast" and args.mixed_precision == "bf16"
+    model = load_model(args.model)
+    if mixed:
+        fp32_lm_head(model)
     config = GRPOConfig(
         output_dir=out_dir, max_steps=1, per_device_train_batch_size=args.prompts * args.generations,
         num_generations=args.generations, max_completion_length=args.max_tokens, temperature=1.0,
         learning_rate=1e-5, report_to=[], use_cpu=True, save_strategy="no", logging_steps=1, seed=0,
-        shuffle_dataset=False, disable_tqdm=True)
+        shuffle_dataset=False, disable_tqdm=True, bf16=mixed)
     rows = [{"prompt": [{"role": "user", "content": PROMPTS[i % len(PROMPTS)]}]} for i in range(64)]
     trainer = GRPOTrainer(
-        model=load_model(args.model), reward_funcs=length_reward, args=config, train_dataset=Dataset.from_list(rows),
+        model=model, reward_funcs=length_reward, args=config, train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer, peft_config=LoraConfig(r=16, lora_alpha=32, target_modules="all-linear",
                                                            task_type="CAUSAL_LM"),
         rollout_func=make_rollout_func(tokenizer, RolloutConfig(engine=engine)))
@@ -167,10 +174,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3, help="timed rollout rounds per path (after one warm-up)")
     parser.add_argument("--steps", type=int, default=2, help="timed GRPO steps per path (0: rollouts only)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--mixed-precision", choices=["no", "bf16"], default="no",
+                        help="bf16: the fast path trains as train.mixed_precision: bf16 does")
     parser.add_argument("--profile", action="store_true", help="print the top ops of one fast rollout")
     args = parser.parse_args(argv)
     r = run(args)
-    print(f"\nconfig: {args.prompts} prompts x G={args.generations} x {args.max_tokens} tokens, LoRA r=16 fp32 master, "
+    print(f"\nconfig: {args.prompts} prompts x G={args.generations} x {args.max_tokens} tokens, LoRA r=16 fp32 master, fast path {args.mixed_precision}, "
           f"{args.threads} threads; medians")
     print(f"{'path':<6}{'rollout tok/s':>15}{'tok/CPU-s':>11}{'GRPO step s':>13}")
     for name in ("trl", "fast"):
