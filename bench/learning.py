@@ -106,7 +106,7 @@ def score_tasks(model_path: str, tasks: list, args) -> dict[str, list[float]]:
     k = args.samples
     sampled = rollout.generate_ids([i for i in ids for _ in range(k)], SamplingParams(
         args.max_tokens, eos, temperature=args.temperature))["completion_ids"]
-    text = lambda c: tokenizer.decode(c, skip_special_tokens=True)
+    text = lambda c: tokenizer.decode(c, skip_special_tokens=True)  # noqa: E731
     return {
         "greedy": [score_task(text(c), t.check) for c, t in zip(greedy, tasks, strict=True)],
         "sampled": [sum(score_task(text(c), t.check) for c in sampled[i * k:(i + 1) * k]) / k

@@ -179,8 +179,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", action="store_true", help="print the top ops of one fast rollout")
     args = parser.parse_args(argv)
     r = run(args)
-    print(f"\nconfig: {args.prompts} prompts x G={args.generations} x {args.max_tokens} tokens, LoRA r=16 fp32 master, fast path {args.mixed_precision}, "
-          f"{args.threads} threads; medians")
+    print(f"\nconfig: {args.prompts} prompts x G={args.generations} x {args.max_tokens} tokens, LoRA r=16 fp32 master, "
+          f"fast path {args.mixed_precision}, {args.threads} threads; medians")
     print(f"{'path':<6}{'rollout tok/s':>15}{'tok/CPU-s':>11}{'GRPO step s':>13}")
     for name in ("trl", "fast"):
         print(f"{name:<6}{r[name]['tok_per_s']:15.1f}{r[name]['tok_per_cpu_s']:11.1f}{r[name]['step_s']:13.1f}")

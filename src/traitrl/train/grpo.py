@@ -58,11 +58,10 @@ def build_grpo_config(cfg: TrainConfig, output_dir: Path, seed: int, reward_name
         seed=seed,
         data_seed=seed,
         # Autocast (accelerate's bf16 mode works on CPU too) over fp32 master weights. On CPU the LM head projection
-        # also runs in fp32 outside autocast (TRL's fused head), so log-probs keep fp32 precision; GPU runs keep TRL's
+        # runs in fp32 outside autocast (build_trainer applies fp32_lm_head; TRL's own cast_lm_head_to_fp32 cannot
+        # find the tied embedding of a PEFT-wrapped SmolLM2), so log-probs keep fp32 precision. GPU runs keep TRL's
         # tested default (bf16 projection, fp32 log-softmax) because the fp32 head is untried with ZeRO-3 sharding.
         bf16=cfg.mixed_precision == "bf16",
-        # The fp32 head on CPU is traitrl's (fp32_lm_head): TRL's own cast cannot find the tied embedding of a
-        # PEFT-wrapped model and fails on LoRA over SmolLM2's tied head.
         use_cpu=not on_gpu,
         remove_unused_columns=False,
         dataloader_num_workers=0,
