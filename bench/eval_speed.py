@@ -1,11 +1,13 @@
 """Speed of traitrl's MC engine vs lm-evaluation-harness on the same TruthfulQA questions, model and machine.
 
-Both score the first N questions of TruthfulQA MC1 and MC2 (lm-eval through its stock task configs on the local
-file, see lmeval_agreement.py) in fp32 at the same batch size, one after the other in one process. The times cover
-tokenising and scoring (lm-eval's log-likelihood calls; its task and dataset set-up is left out). Prints
-questions/s for each and the ratio (target >= 2x). On a shared machine, re-run and compare runs, not single figures.
+All score the first N questions of TruthfulQA MC1 and MC2 (lm-eval through its stock task configs on the local
+file, see lmeval_agreement.py) at the same batch size, one after the other in one process: traitrl in fp32,
+traitrl with bf16 log-likelihoods (the precision a config's `eval.bf16_benchmarks` use; bench/mc_parity.py checks
+their accuracy), and lm-eval in fp32. The times cover tokenising and scoring (lm-eval's log-likelihood calls; its task
+and dataset set-up is left out). Prints questions/s for each and the ratios (target: bf16 >= 10x lm-eval). Measure
+with nothing else running; on a shared machine, re-run and compare runs, not single figures.
 
-    python bench/eval_speed.py --limit 20
+    python bench/eval_speed.py --limit 40
 """
 
 from __future__ import annotations
@@ -40,13 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = benchmark_dir(args.data_dir)
     model, tokenizer = load_model(args.model), load_tokenizer(args.model)
     n_questions = args.limit * len(keys)
-    ours = run_traitrl(model, tokenizer, keys, args.limit, args.batch_size, data_dir)
+    ours = {p: run_traitrl(model, tokenizer, keys, args.limit, args.batch_size, data_dir, p) for p in ("fp32", "bf16")}
     theirs = run_lmeval(model, tokenizer, keys, args.limit, args.batch_size, (data_dir / DATA_FILE).resolve())
-    ours_rate, theirs_rate = n_questions / ours["seconds"], n_questions / theirs["seconds"]
+    theirs_rate = n_questions / theirs["seconds"]
     print(f"{n_questions} questions ({'+'.join(keys)}), batch {args.batch_size}, {args.threads} threads")
-    print(f"traitrl: {ours['seconds']:.1f} s, {ours_rate:.2f} questions/s")
-    print(f"lm-eval: {theirs['seconds']:.1f} s, {theirs_rate:.2f} questions/s")
-    print(f"speed ratio traitrl / lm-eval: {ours_rate / theirs_rate:.1f}x")
+    for precision, result in ours.items():
+        rate = n_questions / result["seconds"]
+        accuracy = ", ".join(f"{k} {result[k][0]:.3f}" for k in keys)
+        print(f"traitrl {precision}: {result['seconds']:.1f} s, {rate:.2f} questions/s ({accuracy}); "
+              f"ratio to lm-eval {rate / theirs_rate:.1f}x")
+    accuracy = ", ".join(f"{k} {theirs[k][0]:.3f}" for k in keys)
+    print(f"lm-eval fp32: {theirs['seconds']:.1f} s, {theirs_rate:.2f} questions/s ({accuracy})")
     return 0
 
 

@@ -63,8 +63,9 @@ def run_lmeval(model, tokenizer, keys: list[str], limit: int, batch_size: int, d
     return out
 
 
-def run_traitrl(model, tokenizer, keys: list[str], limit: int, batch_size: int, data_dir: Path) -> dict:
-    """The same numbers from traitrl.evals.mc on the same first `limit` questions."""
+def run_traitrl(model, tokenizer, keys: list[str], limit: int, batch_size: int, data_dir: Path,
+                precision: str = "fp32") -> dict:
+    """The same numbers from traitrl.evals.mc on the same first `limit` questions (log-likelihoods in `precision`)."""
     from traitrl.evals.benchmarks.truthfulqa import read_truthfulqa
     from traitrl.evals.mc import metric_value
     from traitrl.models.loglik import encode_request, score_requests
@@ -75,7 +76,7 @@ def run_traitrl(model, tokenizer, keys: list[str], limit: int, batch_size: int, 
         items = read_truthfulqa(data_dir, targets)[:limit]
         start = time.perf_counter()
         requests = [encode_request(tokenizer, it.context, it.choices) for it in items]
-        lls = score_requests(model, requests, batch_size, tokenizer.pad_token_id)
+        lls = score_requests(model, requests, batch_size, tokenizer.pad_token_id, precision)
         out["seconds"] += time.perf_counter() - start
         values = [metric_value(metric, ll, it.choices, it.gold) for ll, it in zip(lls, items, strict=True)]
         out[key] = (sum(values) / len(values), lls)

@@ -58,6 +58,7 @@ def study_yaml(tmp_path, **changes) -> str:
      r"train_judge: judge api_key_env: environment variable TRAITRL_NO_SUCH_KEY is not set"),
     ({"train_judge": {"base_url": "http://127.0.0.1:9/v1", "model": "m", "api_key_env": None}},
      r"train_judge: cannot reach http://127.0.0.1:9/v1"),
+    ({"eval": {**TINY["eval"], "bf16_benchmarks": ["pubmedqa"]}}, r"bf16_benchmarks: 'pubmedqa' is not among the selected"),
 ])
 def test_late_inputs_fail_before_any_work(changes, expected, tmp_path, capsys, monkeypatch, no_work):
     line = one_error_line(capsys, monkeypatch, "run", study_yaml(tmp_path, **changes), "--out", tmp_path / "run")

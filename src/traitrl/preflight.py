@@ -33,14 +33,15 @@ def check_study(config: StudyConfig) -> None:
 
 
 def check_benchmarks(config: StudyConfig, data) -> None:
-    """Suite names resolve; every row of every custom benchmark parses (a bad row names its file:line)."""
+    """Suite names resolve; every row of every custom benchmark parses (a bad row names its file:line); the bf16
+    benchmarks are selected multiple-choice ones."""
     from traitrl.evals.benchmark import get_benchmark
     from traitrl.evals.custom import register_custom
-    from traitrl.evals.run import select_benchmarks
+    from traitrl.evals.run import check_bf16_benchmarks, select_benchmarks
 
     for spec in config.eval.custom:
         get_benchmark(register_custom(spec)).load_items(data)
-    select_benchmarks(config.eval.suite)
+    check_bf16_benchmarks(config.eval.bf16_benchmarks, select_benchmarks(config.eval.suite))
 
 
 def study_judges(config: StudyConfig) -> list[tuple[str, JudgeConfig]]:

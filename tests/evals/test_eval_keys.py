@@ -160,3 +160,22 @@ def test_cache_skips_an_unreadable_middle_line_with_a_warning(tmp_path):
     path.write_text('{"key": "a", "value": 1}\n{"key": "b", "va{"key": "c", "value": 3}\n{"key": "d", "value": 4}\n')
     with pytest.warns(UserWarning, match="1 unreadable cache line.*line 2"):
         assert OutputCache(path).values == {"a": 1, "d": 4}
+
+
+def test_bf16_scores_are_their_own_cache_entries(fake_mc, model_copy, tmp_path):
+    [fp32] = run_benchmarks(str(model_copy), "fake_mc", tmp_path / "a", data_dir=tmp_path)
+    [bf16] = run_benchmarks(str(model_copy), "fake_mc", tmp_path / "b", data_dir=tmp_path, bf16_benchmarks=["fake_mc"])
+    assert (fp32.scorer, bf16.scorer, bf16.cache_hits) == ("mc:acc", "mc:acc:bf16", 0)
+    fp32_lls = [s.choice_scores for s in read_benchmark_record(tmp_path / "a", "fake_mc")[1]]
+    assert fp32_lls != [s.choice_scores for s in read_benchmark_record(tmp_path / "b", "fake_mc")[1]]
+    [again] = run_benchmarks(str(model_copy), "fake_mc", tmp_path / "c", data_dir=tmp_path, bf16_benchmarks=["fake_mc"])
+    assert again.cache_hits == 4
+
+
+@pytest.mark.parametrize(("names", "message"), [(["truthfulqa_mc1"], "not among the selected"),
+                                                (["ifeval"], "generative")])
+def test_bf16_benchmarks_must_be_selected_multiple_choice(model_copy, tmp_path, names, message):
+    from traitrl.evals.run import check_bf16_benchmarks
+
+    with pytest.raises(ConfigError, match=message):
+        check_bf16_benchmarks(names, ["ifeval"] if message == "generative" else ["bbq"])

@@ -94,3 +94,22 @@ def test_counterbalanced_twin_flips_gold():
     twin = counterbalanced_twin(item)
     assert (twin.context, twin.gold, twin.choices) == ("y", [1], [" (A)", " (B)"])
     assert counterbalanced_twin(MCItem(id="2", context="x", choices=[" Yes", " No"], gold=[0])) is None
+
+
+def test_bf16_scoring_rounds_like_bf16_and_keeps_fp32_answers(tiny):
+    model, tok = tiny
+    requests = [encode_request(tok, "Q: Sky colour?\nA:", [" Blue", " Green, obviously not", " I have no comment."]),
+                encode_request(tok, "Q: Water?\nA:", [" Wet", " Dry"])]
+    fp32 = score_requests(model, requests, batch_size=2, pad_id=tok.pad_token_id)
+    bf16 = score_requests(model, requests, batch_size=2, pad_id=tok.pad_token_id, precision="bf16")
+    diffs = [abs(a - b) for f, h in zip(fp32, bf16, strict=True) for a, b in zip(f, h, strict=True)]
+    assert 0 < max(diffs) < 0.5  # bf16 really ran (not fp32 again), and only rounding separates them
+    assert next(model.parameters()).dtype == torch.float32  # autocast: the weights stay fp32
+
+
+def test_unknown_precision_is_refused(tiny):
+    from traitrl._util.errors import ConfigError
+
+    model, tok = tiny
+    with pytest.raises(ConfigError, match="precision"):
+        score_requests(model, [encode_request(tok, "Q:", [" a"])], pad_id=tok.pad_token_id, precision="fp16")

@@ -57,6 +57,8 @@ def eval_command(
     resume: bool = typer.Option(True, help="Reuse --out's complete records (default), or delete them and redo."),
     judge: Path | None = typer.Option(None, help="Evaluation judge settings (YAML, JudgeConfig fields): with "
                                                  "--suite traits, held-out traits are also graded by the judge."),
+    bf16: str = typer.Option("", help="Comma-separated multiple-choice benchmarks to score with bf16 log-likelihoods "
+                                      "(only those that kept fp32 accuracy in bench/mc_parity.py)."),
 ) -> None:
     """Run benchmarks on a model and write one record per benchmark into --out."""
     from traitrl._util.errors import ConfigError
@@ -77,6 +79,7 @@ def eval_command(
         torch.set_num_threads(threads)
     summaries = run_benchmarks(model, suite, out, data_dir=data_dir, limit=limit, batch_size=batch_size, seed=seed,
                                custom=list(custom), log_format=log_format, resume=resume,
+                               bf16_benchmarks=[n for n in bf16.split(",") if n],
                                model_options={"base_url": base_url, "api_key_env": api_key_env} if base_url else None,
                                log=lambda line: console.print(line, markup=False, highlight=False,
                                                                                      soft_wrap=True))

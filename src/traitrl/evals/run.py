@@ -18,7 +18,7 @@ import os
 import random
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -136,7 +136,7 @@ class OutputCache:
 
 
 def _mc_item_scores(bench: Benchmark, items: list[MCItem], lm: Model, cache: OutputCache,
-                    batch_size: int) -> list[ItemScore]:
+                    batch_size: int, precision: str = "fp32") -> list[ItemScore]:
     from traitrl.evals.mc import counterbalanced_twin, metric_value
 
     twins = [counterbalanced_twin(it) for it in items]
@@ -146,13 +146,16 @@ def _mc_item_scores(bench: Benchmark, items: list[MCItem], lm: Model, cache: Out
         keys.append([])
         for variant in (it, twin) if twin else (it,):
             text = variant.context if isinstance(variant.context, str) else lm.render_chat(variant.context)
-            key = stable_hash(text, variant.choices)
+            # fp32 keys stay as they were, so caches written before bf16 scoring existed remain valid.
+            key = stable_hash(text, variant.choices) if precision == "fp32" else stable_hash(text, variant.choices,
+                                                                                              precision)
             texts[key] = (text, variant.choices)
             keys[-1].append(key)
     todo = [k for k in texts if k not in cache.values]
     for lo in range(0, len(todo), CACHE_CHUNK):
         chunk = todo[lo:lo + CACHE_CHUNK]
-        lls = lm.loglikelihood([texts[k][0] for k in chunk], [list(texts[k][1]) for k in chunk])
+        args = ([texts[k][0] for k in chunk], [list(texts[k][1]) for k in chunk])
+        lls = lm.loglikelihood(*args) if precision == "fp32" else lm.loglikelihood(*args, precision=precision)
         cache.add(dict(zip(chunk, lls, strict=True)))
     scores = []
     for it, twin, item_keys in zip(items, twins, keys, strict=True):
@@ -232,13 +235,13 @@ def first_letter_rate(scores: list[ItemScore]) -> float | None:
     return sum(rates) / len(rates) if rates else None
 
 
-def scorer_id(bench: Benchmark, judge=None) -> str:
-    """What turns model outputs into scores: the published protocol through the eval judge, the MC metric, or the
-    scoring function's code and settings."""
+def scorer_id(bench: Benchmark, judge=None, precision: str = "fp32") -> str:
+    """What turns model outputs into scores: the published protocol through the eval judge, the MC metric (and the
+    precision of its log-likelihoods, when not fp32), or the scoring function's code and settings."""
     if judge is not None and bench.judge_protocol:
         return f"judge:{bench.judge_protocol}"
     if bench.format == "mc":
-        return f"mc:{bench.mc_metric}"
+        return f"mc:{bench.mc_metric}" + ("" if precision == "fp32" else f":{precision}")
     fn = bench.protocol or bench.score_response
     return scorer_fingerprint(fn) if fn is not None else "none"
 
@@ -286,11 +289,12 @@ def check_one_model(out_dir: Path, lm: Model) -> None:
 
 
 def run_benchmark(bench: Benchmark, items: list, lm: Model, out_dir: Path, batch_size: int = 16,
-                  cache_root: Path | None = None, judge=None) -> BenchmarkSummary:
+                  cache_root: Path | None = None, judge=None, precision: str = "fp32") -> BenchmarkSummary:
     """Score `items` of one benchmark with `lm`, write `<out_dir>/<name>.json(l)` and return the summary.
 
     `judge` (a JudgeClient, evals.judge_protocols.eval_judge_client) scores generative benchmarks that name a
-    published protocol; without it their offline scorer does."""
+    published protocol; without it their offline scorer does. `precision` ("fp32" or "bf16") is the MC
+    log-likelihoods' (models.loglik); it is part of the scorer, so bf16 and fp32 results never share a cache entry."""
     ids = [it.id for it in items]
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)
@@ -298,12 +302,13 @@ def run_benchmark(bench: Benchmark, items: list, lm: Model, out_dir: Path, batch
     # Benchmarks sharing a cache name score the same replies (e.g. a calibration set and its stated-confidence rate).
     cache = OutputCache((cache_root or default_cache_dir()) / lm.fingerprint / f"{bench.cache_name or bench.name}.jsonl")
     start = time.perf_counter()
-    scorer = scorer_id(bench, judge)
+    precision = precision if bench.format == "mc" else "fp32"
+    scorer = scorer_id(bench, judge, precision)
     keys = [stable_hash("item", bench.name, bench.version, scorer, _judge_identity(judge), item_hash(bench, it))
             for it in items]
     todo = [(k, it) for k, it in zip(keys, items, strict=True) if k not in cache.values]
     todo_items = [it for _, it in todo]
-    fresh_scores = ((_mc_item_scores(bench, todo_items, lm, cache, batch_size) if bench.format == "mc"
+    fresh_scores = ((_mc_item_scores(bench, todo_items, lm, cache, batch_size, precision) if bench.format == "mc"
                      else _gen_item_scores(bench, todo_items, lm, cache, batch_size, judge)) if todo else [])
     fresh = dict(zip([k for k, _ in todo], fresh_scores, strict=True))
     # Errored items (a judge that was down) are not cached: the next run asks again.
@@ -314,13 +319,27 @@ def run_benchmark(bench: Benchmark, items: list, lm: Model, out_dir: Path, batch
     return summary
 
 
+def check_bf16_benchmarks(bf16_benchmarks: Sequence[str], selected: list[str], lm: Model | None = None) -> set[str]:
+    """The bf16 set, checked before any work: every name must be a selected multiple-choice benchmark, and the
+    model (when given) must score in bf16."""
+    for name in bf16_benchmarks:
+        if name not in selected:
+            raise ConfigError(f"bf16_benchmarks: {name!r} is not among the selected benchmarks")
+        if get_benchmark(name).format != "mc":
+            raise ConfigError(f"bf16_benchmarks: {name!r} is generative; bf16 applies to multiple-choice scoring only")
+    if bf16_benchmarks and lm is not None and "bf16" not in getattr(lm, "mc_precisions", ("fp32",)):
+        raise ConfigError(f"bf16_benchmarks: model {lm.name!r} scores log-likelihoods in its own precision only")
+    return set(bf16_benchmarks)
+
+
 def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path, data_dir: str | Path | None = None,
                    limit: int | None = None, batch_size: int = 16, seed: int = 0, model_obj=None, tokenizer=None,
                    custom: list[str | Path] | None = None,
                    log: Callable[[str], None] | None = None,
                    model_options: dict[str, Any] | None = None,
                    log_format: str = "traitrl", judge: JudgeConfig | None = None,
-                   resume: bool = True, cache_dir: str | Path | None = None) -> list[BenchmarkSummary]:
+                   resume: bool = True, cache_dir: str | Path | None = None,
+                   bf16_benchmarks: Sequence[str] = ()) -> list[BenchmarkSummary]:
     """Run the selected benchmarks on `model`, a model spec (traitrl.models; only a label if `model_obj` is given).
 
     `limit` takes a seeded sample of that many items per benchmark; `custom` lists YAML specs (evals.custom) to
@@ -332,6 +351,8 @@ def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path,
     published protocol (replies cached under `<out_dir>/cache/judge`). `resume=False` deletes the folder's records
     first; `cache_dir` overrides the shared per-item cache (default_cache_dir()). Benchmarks that need the code
     sandbox where it is unavailable are not run, logged, and listed in `<out_dir>/not_run.json`.
+    `bf16_benchmarks` names the multiple-choice benchmarks scored with bf16 log-likelihoods (models.loglik): list
+    only those that kept fp32 accuracy in bench/mc_parity.py; every other benchmark is scored in fp32.
     """
     if log_format not in LOG_FORMATS:
         raise ConfigError(f"log_format must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}")
@@ -346,6 +367,7 @@ def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path,
     out.mkdir(parents=True, exist_ok=True)
     given = {"model_obj": model_obj, "tokenizer": tokenizer} if model_obj is not None else {}
     lm = get_model(model, batch_size=batch_size, **given, **(model_options or {}))
+    bf16 = check_bf16_benchmarks(bf16_benchmarks, names, lm)
     if not resume:
         clear_benchmark_records(out)
     check_one_model(out, lm)
@@ -372,11 +394,13 @@ def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path,
         bench = get_benchmark(name)
         # Benchmarks sharing a cache score the same replies, so they draw the same sample.
         items = sample_items(bench.load_items(data), limit, seed, bench.cache_name or name)
-        summary = _completed(out, bench, lm, [it.id for it in items], scorer_id(bench, client))
+        precision = "bf16" if name in bf16 else "fp32"
+        summary = _completed(out, bench, lm, [it.id for it in items], scorer_id(bench, client, precision))
         if summary is None:
             try:
                 summary = run_benchmark(bench, items, lm, out, batch_size,
-                                        Path(cache_dir).expanduser() if cache_dir else None, judge=client)
+                                        Path(cache_dir).expanduser() if cache_dir else None, judge=client,
+                                        precision=precision)
             except LoglikelihoodUnsupported as e:
                 (log or print)(f"{name}: skipped, multiple choice needs log-likelihoods: {e}")
                 continue

@@ -62,13 +62,16 @@ class HFModel:
 
         return render_context(self.tokenizer, messages)
 
-    def loglikelihood(self, contexts: list[str], continuations: list[list[str]]) -> list[list[float]]:
+    mc_precisions = ("fp32", "bf16")  # models.loglik.PRECISIONS; other backends score in their own precision
+
+    def loglikelihood(self, contexts: list[str], continuations: list[list[str]],
+                      precision: str = "fp32") -> list[list[float]]:
         from traitrl.models.loglik import encode_request, score_requests
 
         tok = self.tokenizer
         requests = [encode_request(tok, c, conts) for c, conts in zip(contexts, continuations, strict=True)]
         pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
-        return score_requests(self.model, requests, self.batch_size, pad_id)
+        return score_requests(self.model, requests, self.batch_size, pad_id, precision)
 
 
 @register_model("auto")

@@ -7,6 +7,10 @@ and each question is one packed row: its context once, then all its choices, wit
 choice see the context but not the other choices, and position ids that restart after the context. That is the same
 computation as separate sequences, without recomputing the context per choice or copying caches. In fp32 the
 log-likelihoods match lm-eval's to float rounding (tests/evals/test_mc_engine.py, test_lmeval_parity.py).
+
+`precision="bf16"` runs the decoder under bf16 autocast (CPUs with bf16 matrix units do it at about 3x the fp32 rate)
+and keeps the LM head and log-softmax in fp32. Log-likelihoods then differ from fp32 by bf16 rounding, so an
+answer can flip on a near tie; which benchmarks keep their accuracy is measured (bench/mc_parity.py), not assumed.
 """
 
 from __future__ import annotations
@@ -64,14 +68,19 @@ def _kv_cache(layers, batch_size: int):
     return DynamicCache([(k.expand(batch_size, -1, -1, -1), v.expand(batch_size, -1, -1, -1)) for k, v in layers])
 
 
+PRECISIONS = ("fp32", "bf16")
+
+
 def _target_logprobs(model, hidden, rows, positions, targets):
-    """log p(targets) read from `hidden[rows, positions]`: the LM head runs only where a target is predicted."""
+    """log p(targets) read from `hidden[rows, positions]`: the LM head runs only where a target is predicted, in
+    the head's own dtype on fp32 input (a bf16 decoder's output is cast up, so the vocabulary softmax stays fp32)."""
     import torch
 
     if not targets:
         return torch.zeros(0)
-    picked = hidden[torch.tensor(rows), torch.tensor(positions)]
-    logits = model.get_output_embeddings()(picked).float()
+    head = model.get_output_embeddings()
+    picked = hidden[torch.tensor(rows), torch.tensor(positions)].to(head.weight.dtype)
+    logits = head(picked).float()
     return logits.log_softmax(-1).gather(1, torch.tensor(targets)[:, None])[:, 0]
 
 
@@ -119,23 +128,30 @@ def _attention_mask(segments, n_global: int, dtype):
 class _Scorer:
     """Holds the model and the KV cache of the prefix shared by every request (a few-shot preamble)."""
 
-    def __init__(self, model, requests: list[Request], pad_id: int):
+    def __init__(self, model, requests: list[Request], pad_id: int, precision: str = "fp32"):
+        import contextlib
+
         import torch
 
         attention = getattr(model.config, "_attn_implementation", "eager")
         if attention not in ("sdpa", "eager"):
             raise ConfigError(f"MC scoring packs choices with a custom attention mask, which {attention!r} attention "
                               "does not take; load the model with attn_implementation='sdpa'")
+        if precision not in PRECISIONS:
+            raise ConfigError(f"MC precision must be one of {PRECISIONS}, got {precision!r}")
         self.model, self.pad_id = model, pad_id
         self.decoder = model.get_decoder()
         self.dtype = next(model.parameters()).dtype
+        self.autocast = (torch.autocast(model.device.type, dtype=torch.bfloat16) if precision == "bf16"
+                         else contextlib.nullcontext())
         # The global prefix must leave each context's last token to the rows: its output predicts the first choice
         # token.
         seqs = [r.context + c for r in requests for c in r.continuations]
         self.n_global = max(0, min(_common_prefix_len(seqs), min(len(r.context) for r in requests) - 1))
         self.layers = []
         if self.n_global > 0:
-            out = self.decoder(input_ids=torch.tensor([seqs[0][:self.n_global]]), use_cache=True)
+            with self.autocast:
+                out = self.decoder(input_ids=torch.tensor([seqs[0][:self.n_global]]), use_cache=True)
             self.layers = [(layer.keys, layer.values) for layer in out.past_key_values.layers]
 
     def score_batch(self, batch: list[Request]) -> list[list[float]]:
@@ -151,9 +167,10 @@ class _Scorer:
             positions[i, :len(p.ids)] = torch.tensor(p.positions, dtype=torch.long)
             segments[i, :len(p.ids)] = torch.tensor(p.segments, dtype=torch.long)
         past = _kv_cache(self.layers, len(batch)) if self.layers else None
-        hidden = self.decoder(input_ids=ids, attention_mask=_attention_mask(segments, self.n_global, self.dtype),
-                              position_ids=positions, past_key_values=past, use_cache=past is not None
-                              ).last_hidden_state
+        with self.autocast:
+            hidden = self.decoder(input_ids=ids, attention_mask=_attention_mask(segments, self.n_global, self.dtype),
+                                  position_ids=positions, past_key_values=past, use_cache=past is not None
+                                  ).last_hidden_state
         rows, cols, tokens, owners = [], [], [], []
         for i, p in enumerate(packed):
             for col, tok, j in p.targets:
@@ -164,8 +181,9 @@ class _Scorer:
         return totals
 
 
-def score_requests(model, requests: list[Request], batch_size: int = 16, pad_id: int = 0) -> list[list[float]]:
-    """Summed log-prob of each continuation given its context, in input order."""
+def score_requests(model, requests: list[Request], batch_size: int = 16, pad_id: int = 0,
+                   precision: str = "fp32") -> list[list[float]]:
+    """Summed log-prob of each continuation given its context, in input order (`precision`: see the module doc)."""
     import torch
 
     if batch_size < 1:
@@ -174,7 +192,7 @@ def score_requests(model, requests: list[Request], batch_size: int = 16, pad_id:
         return []
     model.eval()
     with torch.inference_mode():
-        scorer = _Scorer(model, requests, pad_id)
+        scorer = _Scorer(model, requests, pad_id, precision)
         # Longest first: similar lengths share a batch (less padding), and memory peaks at once, not at the end.
         size = [len(r.context) + sum(len(c) for c in r.continuations) for r in requests]
         order = sorted(range(len(requests)), key=lambda i: -size[i])
