@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,18 +30,20 @@ EXPECTED = {"inspect_tiny_arithmetic" if name == INSPECT_TASK else name: 3 if na
             for name in TINY_STUDY["eval"]["suite"]}
 
 
-def traitrl(*args, check=True):
-    proc = subprocess.run([sys.executable, "-m", "traitrl.cli.main", *args], capture_output=True, text=True)
+def traitrl(*args, check=True, eval_cache: Path | None = None):
+    env = {**os.environ, "TRAITRL_EVAL_CACHE": str(eval_cache)} if eval_cache else None
+    proc = subprocess.run([sys.executable, "-m", "traitrl.cli.main", *args], capture_output=True, text=True, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"traitrl {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
     return proc
 
 
 def run_tiny_study(root, settings: dict, name: str = "tiny"):
-    """Write `settings` (on the tiny model) to ROOT/<name>.yaml, run it into ROOT/run; (run folder, config path)."""
+    """Write `settings` (on the tiny model) to ROOT/<name>.yaml, run it into ROOT/run with its own eval cache
+    ROOT/eval_cache; (run folder, config path)."""
     config = root / f"{name}.yaml"
     config.write_text(yaml.safe_dump({**settings, "model": str(tiny_model_dir())}))
-    traitrl("run", str(config), "--out", str(root / "run"))
+    traitrl("run", str(config), "--out", str(root / "run"), eval_cache=root / "eval_cache")
     return root / "run", config
 
 
@@ -92,6 +95,20 @@ def test_rerun_resumes_instead_of_retraining(study):
     stamp = summary.stat().st_mtime_ns
     traitrl("run", str(config), "--out", str(run))
     assert summary.stat().st_mtime_ns == stamp
+
+
+def test_a_second_study_on_the_same_base_model_takes_its_eval_from_the_cache(study):
+    run, config = study
+    reuse = {m["model"]: m for m in json.loads((run / "report.json").read_text())["sections"]["extra"]["eval_reuse"]
+             ["models"]}
+    assert reuse["base"]["items"] == sum(EXPECTED.values()) and reuse["base"]["cache_hits"] == 0  # a fresh cache
+    second = run.parent / "second_study"
+    traitrl("run", str(config), "--out", str(second), eval_cache=run.parent / "eval_cache")
+    reuse = {m["model"]: m for m in json.loads((second / "report.json").read_text())["sections"]["extra"]
+             ["eval_reuse"]["models"]}
+    cached = sum(n for name, n in EXPECTED.items() if not name.startswith("inspect_"))  # Inspect tasks re-run
+    assert reuse["base"]["items"] == sum(EXPECTED.values()) and reuse["base"]["cache_hits"] == cached
+    assert "Evaluation reuse" in (second / "report.md").read_text()
 
 
 def test_bad_inputs_give_one_clear_error(tmp_path):

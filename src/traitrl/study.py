@@ -142,7 +142,7 @@ def evaluate(config: StudyConfig, model: str, out_dir: Path) -> None:
 
     run_benchmarks(model, config.eval.suite, out_dir, data_dir=config.benchmark_dir, limit=config.eval.limit,
                    batch_size=config.eval.batch_size, seed=config.seed, custom=config.eval.custom or None,
-                   log_format=config.eval.log_format,
+                   log_format=config.eval.log_format, bf16_benchmarks=config.eval.bf16_benchmarks,
                    log=lambda line: console.print(line),
                    judge=config.judge)
     if config.judge:  # held-out traits graded by the evaluation judge too (evals.benchmarks.trait_heldout)
@@ -280,6 +280,7 @@ def seed_paired_dirs(config: StudyConfig, out: Path) -> tuple[str, list[Path], d
 def compare_and_report(config: StudyConfig, out: Path, sections: dict) -> dict[str, Path]:
     from traitrl.report import write_report
     from traitrl.report.learning_section import flag_learning, learning_section
+    from traitrl.report.eval_reuse_section import eval_reuse_section
     from traitrl.report.style_section import style_section
     from traitrl.stats import compare_runs
     from traitrl.stats.summary import flag_compute
@@ -300,11 +301,13 @@ def compare_and_report(config: StudyConfig, out: Path, sections: dict) -> dict[s
     from traitrl.report.controls import build_control_sections
 
     eval_dirs = {ref_label: references[0], **{label: dirs[0] for label, dirs in arm_dirs.items()}}
+    every_run = {d.parent.name: d for d in [*references, *(d for dirs in arm_dirs.values() for d in dirs)]}
     sections.update(build_control_sections(comparison, eval_dirs, out / "persist" if config.persist else None,
                                            seed=config.seed, n_boot=config.report.n_boot))
     return write_report(comparison, out, sections={**sections, "compute": compute,
                                                    "style_covariates": style_section(eval_dirs).model_dump(mode="json"),
-                                                   "learning": learning.model_dump(mode="json")})
+                                                   "learning": learning.model_dump(mode="json"),
+                                                   "eval_reuse": eval_reuse_section(every_run).model_dump(mode="json")})
 
 
 def method_section(config: StudyConfig, comparison, metas: dict, arm_dirs: dict[str, list[Path]],

@@ -7,12 +7,11 @@ whose slope CI does not lie above 0 is flagged, and the flag leads its arm's hea
 from __future__ import annotations
 
 import math
-from html import escape
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from traitrl.report.registry import SectionSpec, register_section
+from traitrl.report.registry import SectionSpec, html_text_table, markdown_text_table, register_section
 from traitrl.train.learning_check import RewardTrend, check_learning
 
 
@@ -77,16 +76,13 @@ HEADERS = ["run", "steps", "reward first → last fifth", "slope / step", "95 % 
 
 
 def learning_html(section: LearningSection) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in HEADERS)
-    body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in _rows(section))
-    return (f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-            '<p class="note">Least-squares slope of the total training reward per step, with its t interval. '
-            "A run whose interval reaches 0 did not learn its reward, and its arm's headline says so.</p>")
+    return html_text_table(HEADERS, _rows(section),
+                           "Least-squares slope of the total training reward per step, with its t interval. A run whose "
+                           "interval reaches 0 did not learn its reward, and its arm's headline says so.")
 
 
 def learning_markdown(section: LearningSection) -> list[str]:
-    return ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS),
-            *["| " + " | ".join(row) + " |" for row in _rows(section)]]
+    return markdown_text_table(HEADERS, _rows(section))
 
 
 register_section(SectionSpec("learning", "Did each arm learn its reward?", LearningSection, html=learning_html,

@@ -8,8 +8,9 @@ after the built-in sections in registration order: HTML as `<h2>title</h2>` plus
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from pydantic import BaseModel
@@ -47,3 +48,16 @@ def split_registered(sections: dict[str, Any]) -> tuple[dict[str, Any], dict[str
 def rendered(extra: dict[str, dict]) -> list[tuple[SectionSpec, BaseModel]]:
     """The registered sections present, in registration order, each as its validated model."""
     return [(spec, spec.model.model_validate(extra[name])) for name, spec in SECTIONS.items() if name in extra]
+
+
+def html_text_table(headers: Sequence[str], rows: Sequence[Sequence[str]], note: str = "") -> str:
+    """A registered section's table of plain-text cells (escaped here), with an optional note below it."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" + (
+        f'<p class="note">{escape(note)}</p>' if note else "")
+
+
+def markdown_text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    return ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers),
+            *["| " + " | ".join(row) + " |" for row in rows]]

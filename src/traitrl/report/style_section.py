@@ -9,13 +9,12 @@ every arm's eval folder (`style_section`).
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from traitrl.evals.style import COVARIATES, style_covariates
-from traitrl.report.registry import SectionSpec, register_section
+from traitrl.report.registry import SectionSpec, html_text_table, markdown_text_table, register_section
 
 LABELS = {
     "benign_refusal_rate": "refusal rate, benign prompts",
@@ -48,16 +47,13 @@ def _rows(section: StyleSection) -> list[list[str]]:
 
 
 def style_html(section: StyleSection) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in ["covariate", *section.models])
-    body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in _rows(section))
-    return (f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-            '<p class="note">Read benchmark gains against these: a change of answer style (refusing, "unknown", '
-            "Yes, the first letter, length) moves many benchmarks at once.</p>")
+    return html_text_table(["covariate", *section.models], _rows(section),
+                           'Read benchmark gains against these: a change of answer style (refusing, "unknown", Yes, the '
+                           "first letter, length) moves many benchmarks at once.")
 
 
 def style_markdown(section: StyleSection) -> list[str]:
-    lines = ["| covariate | " + " | ".join(section.models) + " |", "|" + "---|" * (len(section.models) + 1)]
-    return lines + ["| " + " | ".join(row) + " |" for row in _rows(section)]
+    return markdown_text_table(["covariate", *section.models], _rows(section))
 
 
 register_section(SectionSpec("style_covariates", "Response style", StyleSection, html=style_html,
