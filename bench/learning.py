@@ -11,8 +11,13 @@ Reports, as JSON and a PNG:
   training reward of the greedy replies is reported next to it, labelled as such; the greedy replies before and
   after are written to greedy_{before,after}.jsonl for reading.
 
+With --imitation, a trait arm is not trained by GRPO but LoRA-SFT on the good reference replies of the same training
+scenarios (--steps steps of --prompts examples at --lr): what direct imitation of the references does to the held-out
+score, the yardstick for RL's rise. It has no reward curve.
+
 Run:  python bench/learning.py --dose 0 --steps 40 --out runs/learn/task
       python bench/learning.py --dose 1 --steps 40 --lr 3e-4 --max-tokens 96 --out runs/learn/trait
+      python bench/learning.py --dose 1 --imitation --steps 60 --prompts 8 --lr 2e-4 --out runs/learn/imitation
 """
 
 from __future__ import annotations
@@ -44,6 +49,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--mixed-precision", choices=["no", "bf16"], default="no")
     p.add_argument("--engine", choices=["fast", "trl"], default="fast")
     p.add_argument("--sequences-per-forward", type=int, default=4, help="Caps the training forward's memory.")
+    p.add_argument("--reference-similarity", type=float, default=0.0,
+                   help="Trait arm: weight of the reference_similarity grader (embedding closeness to the good vs the "
+                        "failure references) added to the trait reward; 0 = off, as in the shipped configs.")
+    p.add_argument("--imitation", action="store_true", help="Trait arm: LoRA-SFT on the good references, not GRPO.")
     p.add_argument("--heldout", type=int, default=60, help="Held-out items.")
     p.add_argument("--samples", type=int, default=2, help="Task arm: sampled replies per held-out item.")
     p.add_argument("--seed", type=int, default=0)
@@ -61,20 +70,46 @@ def train_config(args):
         temperature=args.temperature, mixed_precision=args.mixed_precision, save_steps=max(args.steps, 1),
         lora=None if args.lora_r == 0 else {"r": args.lora_r, "alpha": 2 * args.lora_r},
         rollout={"engine": args.engine},
+        reward_weights={"task_reward": 1.0, "trait_reward": 1.0,
+                        **({"reference_similarity": args.reference_similarity} if args.reference_similarity else {})},
     )
+
+
+def trait_split(args):
+    """The project's held-out split (data.split, by core item) of the bank's scenarios of `--traits`."""
+    from traitrl.data.bank import build_bank, select
+    from traitrl.data.split import split_bank
+
+    return split_bank(select(build_bank(seed=0), traits=args.traits))
+
+
+def imitate(args) -> Path:
+    """LoRA-SFT on the train side's good reference replies; the merged model's folder."""
+    from traitrl.models.store import load_model, load_tokenizer
+    from traitrl.train.sft import SFTSettings, sft_rows, train_sft
+
+    tokenizer = load_tokenizer(args.model)
+    pairs = [(s.messages(), s.rubric.good_response) for s in trait_split(args).train]
+    # 1024 tokens: multi-turn prompts plus the reply fit whole (SFT truncates from the end, i.e. the reply).
+    settings = SFTSettings(lr=args.lr, batch_size=args.prompts, lora_r=args.lora_r or 16,
+                           lora_alpha=2 * (args.lora_r or 16), max_length=1024)
+    model = train_sft(load_model(args.model), tokenizer, sft_rows(pairs), settings, max_steps=args.steps,
+                      seed=args.seed).merge_and_unload()
+    folder = args.out / "imitation_model"
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
 
 
 def build_rows(args) -> tuple[list[dict], list]:
     """(training rows, held-out items): Tasks for the task arm, Scenarios for a trait arm."""
-    from traitrl.data.bank import build_bank, select
     from traitrl.data.mix import mix_dose
-    from traitrl.data.split import split_bank
     from traitrl.data.tasks import generate_tasks
 
     tasks = generate_tasks(max(2000, args.steps * args.prompts), seed=args.seed, kinds=tuple(args.task_kinds))
     scenarios, heldout = [], []
     if args.dose > 0:
-        split = split_bank(select(build_bank(seed=0), traits=args.traits))
+        split = trait_split(args)
         scenarios, heldout = split.train, split.heldout
     rows = mix_dose(tasks, scenarios, args.steps, args.prompts, args.dose, seed=args.seed)
     if args.dose == 0:
@@ -88,8 +123,9 @@ def build_rows(args) -> tuple[list[dict], list]:
     return rows, heldout[::step][:args.heldout]
 
 
-def score_tasks(model_path: str, tasks: list, args) -> dict[str, list[float]]:
-    """Greedy pass (0/1) and mean sampled pass rate per task, from the fast engine at the model's current weights."""
+def score_tasks(model_path: str, tasks: list, args, when: str) -> dict[str, list[float]]:
+    """Greedy pass (0/1) and mean sampled pass rate per task, from the fast engine at the model's current weights
+    (`when`, "before" or "after", only matters to score_scenarios, which writes its greedy replies)."""
     import torch
 
     from traitrl.models.rollout_engine import SamplingParams
@@ -114,9 +150,10 @@ def score_tasks(model_path: str, tasks: list, args) -> dict[str, list[float]]:
     }
 
 
-def score_scenarios(model_path: str, scenarios: list, args) -> dict[str, list[float]]:
+def score_scenarios(model_path: str, scenarios: list, args, when: str) -> dict[str, list[float]]:
     """Per held-out scenario: the held-out trait evaluation's item score (evals trait_heldout: 1 when the good reply is
-    preferred to every failure reply, not the training reward), and the training reward of the greedy reply."""
+    preferred to every failure reply, not the training reward), and the training reward of the greedy reply. The
+    greedy replies go to greedy_<when>.jsonl (`when`: "before" or "after" training)."""
     from traitrl.models.rollout_engine import SamplingParams
     from traitrl.models.store import load_model, load_tokenizer
     from traitrl.persist.harmful_ft import preference_items, preference_scores
@@ -131,7 +168,7 @@ def score_scenarios(model_path: str, scenarios: list, args) -> dict[str, list[fl
         args.max_tokens, (tokenizer.eos_token_id,), do_sample=False))["completion_ids"]
     replies = [tokenizer.decode(c, skip_special_tokens=True) for c in greedy]
     scored = score_responses(scenarios, replies, use_embedding=False)
-    (args.out / f"greedy_{'after' if model_path != args.model else 'before'}.jsonl").write_text("".join(
+    (args.out / f"greedy_{when}.jsonl").write_text("".join(
         json.dumps({"id": s.id, "trait": s.trait.value, "reply": r}) + "\n" for s, r in zip(scenarios, replies)))
     return {"heldout_trait": preference, "training_reward_greedy": [r["combined"] or 0.0 for r in scored]}
 
@@ -173,9 +210,11 @@ def plot(result: dict, curve: tuple[list[int], list[float]], path: Path) -> None
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
+    if args.imitation and args.dose == 0:
+        raise SystemExit("--imitation imitates the trait references: give --dose > 0")
     import torch
 
-    from traitrl.rewards import trait_reward
+    from traitrl.rewards import reference_similarity, trait_reward
     from traitrl.rewards.tasks import task_reward
     from traitrl.train.grpo import train_grpo
     from traitrl.train.learning_check import check_learning, read_reward_curve
@@ -186,18 +225,22 @@ def main(argv: list[str] | None = None) -> dict:
     rows, heldout = build_rows(args)
     score = score_tasks if args.dose == 0 else score_scenarios
     started = time.time()
-    before = score(args.model, heldout, args)
+    before = score(args.model, heldout, args, "before")
     eval_s = time.time() - started
     started = time.time()
-    final = train_grpo(args.model, rows, [task_reward(), trait_reward()], cfg, args.out / "train", seed=args.seed)
+    if args.imitation:
+        final = imitate(args)
+    else:
+        rewards = [task_reward(), trait_reward()] + ([reference_similarity()] if args.reference_similarity else [])
+        final = train_grpo(args.model, rows, rewards, cfg, args.out / "train", seed=args.seed)
     train_s = time.time() - started
-    after = score(str(final), heldout, args)
+    after = score(str(final), heldout, args, "after")
     reward = "task_reward" if args.dose == 0 else "trait_reward"
     tag = args.out.name
     result = {
         "tag": tag, "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "train_config": cfg.model_dump(mode="json"),
-        "reward_trend": check_learning(args.out / "train", reward, arm=tag).model_dump(),
+        "reward_trend": None if args.imitation else check_learning(args.out / "train", reward, arm=tag).model_dump(),
         "heldout": {name: paired_rise(before[name], after[name], args.seed) for name in before},
         "heldout_scorer": "task rule checks" if args.dose == 0 else
         "evals trait_heldout (acc_norm: good reply preferred to every failure reply; not the training reward)",
@@ -205,11 +248,12 @@ def main(argv: list[str] | None = None) -> dict:
         "heldout_items": len(heldout),
     }
     (args.out / "learning.json").write_text(json.dumps(result, indent=2))
-    plot(result, read_reward_curve(args.out / "train", reward), args.out / "curve.png")
     trend = result["reward_trend"]
-    print(f"{tag}: {reward} slope {trend['slope_per_step']:+.5f}/step "
-          f"[{trend['ci_low']:+.5f}, {trend['ci_high']:+.5f}] first {trend['first_mean']:.3f} "
-          f"last {trend['last_mean']:.3f}{'' if trend['learned'] else '  (did not learn)'}")
+    if trend is not None:
+        plot(result, read_reward_curve(args.out / "train", reward), args.out / "curve.png")
+        print(f"{tag}: {reward} slope {trend['slope_per_step']:+.5f}/step "
+              f"[{trend['ci_low']:+.5f}, {trend['ci_high']:+.5f}] first {trend['first_mean']:.3f} "
+              f"last {trend['last_mean']:.3f}{'' if trend['learned'] else '  (did not learn)'}")
     for name, r in result["heldout"].items():
         print(f"  held-out {name} (n={r['n']}): {r['before']:.3f} -> {r['after']:.3f}, rise {r['rise']:+.3f} "
               f"[{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]")

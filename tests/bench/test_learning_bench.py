@@ -40,3 +40,21 @@ def test_trait_heldout_shares_no_core_item_with_training(tmp_path):
     from traitrl.evals.benchmarks.trait_heldout import heldout_scenarios
 
     assert {s.id for s in heldout} <= {s.id for t in {s.trait.value for s in heldout} for s in heldout_scenarios(t)}
+
+
+def test_imitation_trains_on_the_training_side_and_scores_the_held_out_side(tmp_path):
+    from helpers import tiny_model_dir
+
+    bench = load_bench()
+    out = tmp_path / "imitation"
+    result = bench.main(["--out", str(out), "--model", str(tiny_model_dir()), "--dose", "1", "--traits", "honesty",
+                         "--imitation", "--steps", "2", "--prompts", "2", "--heldout", "4", "--max-tokens", "4"])
+    assert result["reward_trend"] is None and result["heldout"]["heldout_trait"]["n"] == 4
+    assert (out / "imitation_model" / "config.json").is_file() and (out / "greedy_after.jsonl").is_file()
+
+
+def test_imitation_needs_a_trait_arm(tmp_path):
+    import pytest
+
+    with pytest.raises(SystemExit, match="--dose"):
+        load_bench().main(["--out", str(tmp_path), "--imitation", "--dose", "0"])
