@@ -179,3 +179,14 @@ def test_bf16_benchmarks_must_be_selected_multiple_choice(model_copy, tmp_path, 
 
     with pytest.raises(ConfigError, match=message):
         check_bf16_benchmarks(names, ["ifeval"] if message == "generative" else ["bbq"])
+
+
+def test_bf16_needs_a_backend_that_scores_in_bf16():
+    from types import SimpleNamespace
+
+    from traitrl.evals.run import check_bf16_benchmarks
+
+    with pytest.raises(ConfigError, match="openai:judge-model"):
+        check_bf16_benchmarks(["truthfulqa_mc1"], ["truthfulqa_mc1"], SimpleNamespace(name="openai:judge-model"))
+    hf = SimpleNamespace(name="local", mc_precisions=("fp32", "bf16"))
+    assert check_bf16_benchmarks(["truthfulqa_mc1"], ["truthfulqa_mc1"], hf) == {"truthfulqa_mc1"}
