@@ -83,8 +83,8 @@ def trait_split(args):
     return split_bank(select(build_bank(seed=0), traits=args.traits))
 
 
-def imitate(args) -> Path:
-    """LoRA-SFT on the train side's good reference replies; the merged model's folder."""
+def imitate(args):
+    """LoRA-SFT on the train side's good reference replies; (the merged model's folder, the SFT settings)."""
     from traitrl.models.store import load_model, load_tokenizer
     from traitrl.train.sft import SFTSettings, sft_rows, train_sft
 
@@ -98,7 +98,7 @@ def imitate(args) -> Path:
     folder = args.out / "imitation_model"
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
-    return folder
+    return folder, settings
 
 
 def build_rows(args) -> tuple[list[dict], list]:
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> dict:
     eval_s = time.time() - started
     started = time.time()
     if args.imitation:
-        final = imitate(args)
+        final, sft = imitate(args)
     else:
         rewards = [task_reward(), trait_reward()] + ([reference_similarity()] if args.reference_similarity else [])
         final = train_grpo(args.model, rows, rewards, cfg, args.out / "train", seed=args.seed)
@@ -239,7 +239,8 @@ def main(argv: list[str] | None = None) -> dict:
     tag = args.out.name
     result = {
         "tag": tag, "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        "train_config": cfg.model_dump(mode="json"),
+        # What trained the model: the SFT settings for --imitation, else the GRPO config.
+        "train_config": sft.model_dump(mode="json") if args.imitation else cfg.model_dump(mode="json"),
         "reward_trend": None if args.imitation else check_learning(args.out / "train", reward, arm=tag).model_dump(),
         "heldout": {name: paired_rise(before[name], after[name], args.seed) for name in before},
         "heldout_scorer": "task rule checks" if args.dose == 0 else

@@ -50,6 +50,7 @@ def test_imitation_trains_on_the_training_side_and_scores_the_held_out_side(tmp_
     result = bench.main(["--out", str(out), "--model", str(tiny_model_dir()), "--dose", "1", "--traits", "honesty",
                          "--imitation", "--steps", "2", "--prompts", "2", "--heldout", "4", "--max-tokens", "4"])
     assert result["reward_trend"] is None and result["heldout"]["heldout_trait"]["n"] == 4
+    assert result["train_config"]["max_length"] == 1024 and "num_generations" not in result["train_config"]  # SFT's
     assert (out / "imitation_model" / "config.json").is_file() and (out / "greedy_after.jsonl").is_file()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from traitrl._util.errors import ConfigError
 from traitrl.models.base import GenParams, Messages, register_model
+from traitrl.models.loglik import PRECISIONS
 
 
 class HFModel:
@@ -62,7 +63,7 @@ class HFModel:
 
         return render_context(self.tokenizer, messages)
 
-    mc_precisions = ("fp32", "bf16")  # models.loglik.PRECISIONS; other backends score in their own precision
+    mc_precisions = PRECISIONS  # other backends score log-likelihoods in their own precision only
 
     def loglikelihood(self, contexts: list[str], continuations: list[list[str]],
                       precision: str = "fp32") -> list[list[float]]:

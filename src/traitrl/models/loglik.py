@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 from traitrl._util.errors import ConfigError
 
+PRECISIONS = ("fp32", "bf16")
+
 
 @dataclass
 class Request:
@@ -66,9 +68,6 @@ def _kv_cache(layers, batch_size: int):
     from transformers import DynamicCache
 
     return DynamicCache([(k.expand(batch_size, -1, -1, -1), v.expand(batch_size, -1, -1, -1)) for k, v in layers])
-
-
-PRECISIONS = ("fp32", "bf16")
 
 
 def _target_logprobs(model, hidden, rows, positions, targets):
