@@ -1,13 +1,21 @@
-"""Rollout and GRPO step speed on CPU: traitrl's fast rollout vs TRL's default generation, side by side (issue 8).
+"""Rollout and GRPO step speed on CPU: traitrl's training path against TRL's default path, side by side (issue 21).
 
-Both paths get the same model (embedded SmolLM2-135M-Instruct, LoRA r=16 on fp32 master weights), prompts, G, max
-tokens and sampling settings, in one process, interleaved round by round so that load from other processes hits
-both alike. Prints completion tokens/s of each rollout path and their ratio, the GRPO step time of each (real
-TRL steps), and how far the bf16 sampling log-probs are from the fp32 training forward.
+All paths get the same model (embedded SmolLM2-135M-Instruct), LoRA, prompts (the quick study's trait arm: its task
+and trait rows), P, G, completion cap and temperature, in one process, interleaved round by round so that load from
+other processes hits them alike. The paths:
 
-Run:  python bench/rollout_speed.py                      # 4 prompts x G=8 x 64 tokens, 3 rollout rounds, 2 steps
-      python bench/rollout_speed.py --prompts 1 --generations 4 --max-tokens 64
-      python bench/rollout_speed.py --steps 0 --profile        # where the fast rollout's time goes
+- `trl_default`: GRPOTrainer with TRL's GRPOConfig defaults for everything else. In TRL 1.16 that is bf16 autocast
+  (`bf16` defaults to True, on CPU too), gradient checkpointing, TRL's `model.generate`, and one forward over all P×G.
+- `trl_fp32`: the same with `bf16=False`, the fp32 path that earlier measurements called TRL's default.
+- `traitrl`: `traitrl.train.grpo.build_trainer` with the config's train section, exactly as a study trains: the fast
+  rollout engine, the CPU training-forward changes, the configured precision and sequences per forward.
+
+Prints completion tokens/s of each rollout path, the GRPO step time of each (real TRL steps, after one untimed
+warm-up step) and the ratios, and how far the bf16 sampling log-probs are from traitrl's training forward.
+
+Run:  python bench/rollout_speed.py                                    # configs/quick.yaml's train settings
+      python bench/rollout_speed.py --set train.mixed_precision=bf16
+      python bench/rollout_speed.py --steps 0 --profile                # where the fast rollout's time goes
 """
 
 from __future__ import annotations
@@ -17,17 +25,9 @@ import os
 import statistics
 import tempfile
 import time
+from pathlib import Path
 
-PROMPTS = [
-    "What is the boiling point of water at sea level?",
-    "Give me one tip for writing a clear email.",
-    "Is it ever right to tell a white lie? Answer briefly.",
-    "Explain what a prime number is to a ten-year-old.",
-    "My friend says the moon is made of cheese. How should I reply?",
-    "Name three ways to save energy at home.",
-    "What should I do if I am not sure about a fact I am asked?",
-    "Summarize why sleep matters, in two sentences.",
-]
+PATHS = ("trl_default", "trl_fp32", "traitrl")
 
 
 def length_reward(completions, **_) -> list[float]:
@@ -35,36 +35,47 @@ def length_reward(completions, **_) -> list[float]:
     return [-abs(len(c[0]["content"]) - 120) / 120 for c in completions]
 
 
-def build_trainer(engine: str, args, out_dir: str):
-    """A GRPOTrainer with LoRA r=16 on the fp32 embedded model; engine 'fast' plugs in traitrl's rollout_func and, with
-    `--mixed-precision bf16`, trains as traitrl's `train.mixed_precision: bf16` does (bf16 autocast over fp32 master
-    weights, fp32 head). TRL's path stays TRL's default: fp32, its own generation."""
+def study_rows(config, arm_name: str, out: Path) -> list[dict]:
+    """The training rows of one arm of the study config, built as the study builds them."""
+    from traitrl.study import build_arm_mix, build_bank_file
+
+    arm = next((a for a in config.arms if a.name == arm_name), None)
+    if arm is None:
+        raise SystemExit(f"--arm {arm_name!r} is not an arm of the config: {[a.name for a in config.arms]}")
+    return build_arm_mix(config, arm, build_bank_file(config, out), out / arm_name)
+
+
+def build_trainer(path: str, config, rows: list[dict], out_dir: str):
+    """One GRPO trainer of the given path (see the module docstring); each runs one optimizer step per train()."""
     from datasets import Dataset
     from peft import LoraConfig
-    from transformers import PrinterCallback
+    from transformers import PrinterCallback, ProgressCallback
     from trl import GRPOConfig, GRPOTrainer
 
     from traitrl.models.store import load_model, load_tokenizer
-    from traitrl.train.grpo import fp32_lm_head
-    from traitrl.train.rollout import RolloutConfig, make_rollout_func
+    from traitrl.train.grpo import build_trainer as traitrl_trainer
 
-    tokenizer = load_tokenizer(args.model)
-    mixed = engine == "fast" and args.mixed_precision == "bf16"
-    model = load_model(args.model)
-    if mixed:
-        fp32_lm_head(model)
-    config = GRPOConfig(
-        output_dir=out_dir, max_steps=1, per_device_train_batch_size=args.prompts * args.generations,
-        num_generations=args.generations, max_completion_length=args.max_tokens, temperature=1.0,
-        learning_rate=1e-5, report_to=[], use_cpu=True, save_strategy="no", logging_steps=1, seed=0,
-        shuffle_dataset=False, disable_tqdm=True, bf16=mixed)
-    rows = [{"prompt": [{"role": "user", "content": PROMPTS[i % len(PROMPTS)]}]} for i in range(64)]
-    trainer = GRPOTrainer(
-        model=model, reward_funcs=length_reward, args=config, train_dataset=Dataset.from_list(rows),
-        processing_class=tokenizer, peft_config=LoraConfig(r=16, lora_alpha=32, target_modules="all-linear",
-                                                           task_type="CAUSAL_LM"),
-        rollout_func=make_rollout_func(tokenizer, RolloutConfig(engine=engine)))
-    trainer.remove_callback(PrinterCallback)  # its per-step log dicts would bury the bench's own lines
+    # A learning rate too small to move the policy: completion lengths, and so step times, stay comparable across the
+    # timed steps (at the quick config's 1e-3 the length reward visibly shortens replies within a few steps).
+    train = config.train.model_copy(update={"lr": 1e-7})
+    if path == "traitrl":
+        cfg = train.model_copy(update={"steps": 1, "save_steps": 10**6})  # no checkpoint inside the timed step
+        trainer = traitrl_trainer(config.model, rows, [length_reward], cfg, Path(out_dir), seed=0)
+    else:
+        args = GRPOConfig(
+            output_dir=out_dir, max_steps=1, per_device_train_batch_size=train.prompts_per_step * train.num_generations,
+            num_generations=train.num_generations, max_completion_length=train.max_completion_tokens,
+            temperature=train.temperature, learning_rate=train.lr, beta=train.beta, report_to=[], use_cpu=True,
+            save_strategy="no", logging_steps=1, seed=0, shuffle_dataset=False, disable_tqdm=True,
+            **({"bf16": False} if path == "trl_fp32" else {}))
+        lora = train.lora
+        trainer = GRPOTrainer(
+            model=load_model(config.model), reward_funcs=length_reward, args=args, train_dataset=Dataset.from_list(rows),
+            processing_class=load_tokenizer(config.model),
+            peft_config=LoraConfig(r=lora.r, lora_alpha=lora.alpha, target_modules=lora.target_modules,
+                                   task_type="CAUSAL_LM") if lora else None)
+    for callback in (PrinterCallback, ProgressCallback):  # their per-step lines would bury the bench's own
+        trainer.remove_callback(callback)
     return trainer
 
 
@@ -121,12 +132,17 @@ def print_profile(trainer, batch: list) -> None:
 def run(args) -> dict:
     import torch
 
+    from traitrl._util.config import load_config, parse_overrides
+    from traitrl.config import StudyConfig
+
     torch.set_num_threads(args.threads)
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
-    tmp = tempfile.mkdtemp(prefix="rollout_speed_")
-    trainers = {engine: build_trainer(engine, args, f"{tmp}/{engine}") for engine in ("trl", "fast")}
-    batch = [[{"role": "user", "content": PROMPTS[i % len(PROMPTS)]}] for i in range(args.prompts)
-             for _ in range(args.generations)]
+    config = load_config(StudyConfig, args.config, parse_overrides(args.set))
+    tmp = Path(tempfile.mkdtemp(prefix="rollout_speed_"))
+    rows = study_rows(config, args.arm, tmp)
+    trainers = {path: build_trainer(path, config, rows, str(tmp / path)) for path in PATHS}
+    generations = config.train.num_generations
+    batch = [row["prompt"] for row in rows[:config.train.prompts_per_step] for _ in range(generations)]
     speed: dict[str, list[float]] = {name: [] for name in trainers}
     # Tokens per CPU-second as well: on a shared machine wall time measures the neighbours too, CPU time does not
     # (with 1 thread it is the idle-core throughput; with 2, OpenMP spin-waits inflate it).
@@ -143,50 +159,56 @@ def run(args) -> dict:
             if round_:
                 speed[name].append(tokens / seconds)
                 cpu_speed[name].append(tokens / cpu_seconds)
-            print(f"rollout round {round_} {name:>4}: {tokens:5d} tokens in {seconds:6.1f} s = "
+            print(f"rollout round {round_} {name:>11}: {tokens:5d} tokens in {seconds:6.1f} s = "
                   f"{tokens / seconds:7.1f} tok/s ({tokens / cpu_seconds:7.1f} per CPU-s)", flush=True)
     timers = {name: StepTimer() for name in trainers}
+    lengths: dict[str, list[float]] = {name: [] for name in trainers}
     for name, trainer in trainers.items():
         trainer.add_callback(timers[name].callback)
-    for _ in range(args.steps):
+    for step in range(args.steps + 1 if args.steps else 0):  # step 0 warms up (optimizer state, first backward)
         for name, trainer in trainers.items():
             trainer.train()
-            print(f"GRPO step {name:>4}: {timers[name].times[-1]:6.1f} s", flush=True)
-    gap = sampling_logprob_gap(trainers["fast"], batch)
+            length = trainer.state.log_history[0].get("completions/mean_length", float("nan"))
+            if step:
+                lengths[name].append(length)
+            print(f"GRPO step {step} {name:>11}: {timers[name].times[-1]:6.1f} s, {length:5.1f} tokens per completion"
+                  f"{'  (warm-up)' if not step else ''}", flush=True)
+    gap = sampling_logprob_gap(trainers["traitrl"], batch)
     if args.profile:
-        print_profile(trainers["fast"], batch)
+        print_profile(trainers["traitrl"], batch)
     result = {name: {"tok_per_s": statistics.median(speed[name]), "tok_per_cpu_s": statistics.median(cpu_speed[name]),
-                     "step_s": statistics.median(timers[name].times) if args.steps else float("nan")}
+                     "step_s": statistics.median(timers[name].times[1:]) if args.steps else float("nan"),
+                     "mean_length": statistics.mean(lengths[name]) if args.steps else float("nan")}
               for name in trainers}
-    result["ratio"] = result["fast"]["tok_per_s"] / result["trl"]["tok_per_s"]
-    result["cpu_ratio"] = result["fast"]["tok_per_cpu_s"] / result["trl"]["tok_per_cpu_s"]
-    result["step_ratio"] = result["trl"]["step_s"] / result["fast"]["step_s"]
+    for baseline in ("trl_default", "trl_fp32"):
+        result[f"rollout_ratio_{baseline}"] = result["traitrl"]["tok_per_s"] / result[baseline]["tok_per_s"]
+        result[f"step_ratio_{baseline}"] = result[baseline]["step_s"] / result["traitrl"]["step_s"]
     result["logprob_gap"] = gap
     return result
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="smollm2-135m-instruct")
-    parser.add_argument("--prompts", type=int, default=4, help="distinct prompts per generation batch")
-    parser.add_argument("--generations", type=int, default=8, help="G, completions per prompt")
-    parser.add_argument("--max-tokens", type=int, default=64, help="max_completion_length")
-    parser.add_argument("--rounds", type=int, default=3, help="timed rollout rounds per path (after one warm-up)")
-    parser.add_argument("--steps", type=int, default=2, help="timed GRPO steps per path (0: rollouts only)")
+    parser.add_argument("--config", default="configs/quick.yaml", help="study config whose model, arm rows and "
+                        "train section set the workload")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="config override, e.g. train.mixed_precision=bf16 (repeatable)")
+    parser.add_argument("--arm", default="trait", help="the arm whose training rows are the prompts")
+    parser.add_argument("--rounds", type=int, default=2, help="timed rollout rounds per path (after one warm-up)")
+    parser.add_argument("--steps", type=int, default=3, help="timed GRPO steps per path (0: rollouts only)")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--mixed-precision", choices=["no", "bf16"], default="no",
-                        help="bf16: the fast path trains as train.mixed_precision: bf16 does")
     parser.add_argument("--profile", action="store_true", help="print the top ops of one fast rollout")
     args = parser.parse_args(argv)
     r = run(args)
-    print(f"\nconfig: {args.prompts} prompts x G={args.generations} x {args.max_tokens} tokens, LoRA r=16 fp32 master, "
-          f"fast path {args.mixed_precision}, {args.threads} threads; medians")
-    print(f"{'path':<6}{'rollout tok/s':>15}{'tok/CPU-s':>11}{'GRPO step s':>13}")
-    for name in ("trl", "fast"):
-        print(f"{name:<6}{r[name]['tok_per_s']:15.1f}{r[name]['tok_per_cpu_s']:11.1f}{r[name]['step_s']:13.1f}")
-    print(f"rollout speed-up fast/trl: {r['ratio']:.1f}x wall, {r['cpu_ratio']:.1f}x CPU time; "
-          f"step speed-up: {r['step_ratio']:.1f}x")
-    print(f"bf16 sampling log-prob vs fp32 training forward, max abs diff: {r['logprob_gap']:.3f}")
+    print(f"\nconfig: {args.config} {' '.join(args.set)}, arm {args.arm}, {args.threads} threads; medians")
+    print(f"{'path':<13}{'rollout tok/s':>15}{'tok/CPU-s':>11}{'GRPO step s':>13}{'tokens/completion':>19}")
+    for name in PATHS:
+        print(f"{name:<13}{r[name]['tok_per_s']:15.1f}{r[name]['tok_per_cpu_s']:11.1f}{r[name]['step_s']:13.1f}"
+              f"{r[name]['mean_length']:19.1f}")
+    for baseline in ("trl_default", "trl_fp32"):
+        print(f"traitrl vs {baseline}: rollout {r[f'rollout_ratio_{baseline}']:.1f}x, "
+              f"GRPO step {r[f'step_ratio_{baseline}']:.1f}x")
+    print(f"bf16 sampling log-prob vs traitrl's training forward, max abs diff: {r['logprob_gap']:.3f}")
 
 
 if __name__ == "__main__":

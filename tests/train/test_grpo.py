@@ -36,6 +36,19 @@ def test_grpo_config_maps_one_generation_batch_per_step(tmp_path):
     assert args.shuffle_dataset is False and args.max_steps == 2 and args.reward_weights == [1.0, 1.0]
 
 
+def test_a_yaml_no_is_read_as_mixed_precision_no(tmp_path):
+    import yaml
+
+    from traitrl._util.config import load_config
+
+    path = tmp_path / "train.yaml"
+    path.write_text("mixed_precision: no\n")  # YAML 1.1 reads a bare `no` as false
+    assert yaml.safe_load(path.read_text()) == {"mixed_precision": False}
+    assert load_config(TrainConfig, path).mixed_precision == "no"
+    with pytest.raises(Exception, match="mixed_precision"):
+        TrainConfig(mixed_precision=True)  # `yes` stays an error: it names no precision
+
+
 def test_full_finetune_moves_parameters(tmp_path):
     cfg = config()
     before = load_file(tiny_model_dir() / "model.safetensors")

@@ -116,8 +116,31 @@ def test_bf16_autocast_trains_on_fp32_master_weights_with_close_logprobs(tmp_pat
     for call in calls:
         assert call["trained"].dtype == torch.float32
         gap = (call["trained"] - call["sampled"]).abs()[call["mask"]]
-        # bf16 activations perturb log-probs a little; a misaligned or bf16-rounded head would be far larger.
+        # bf16 activations perturb log-probs a little; a misaligned token would be far off.
         assert gap.mean().item() < 0.05 and gap.max().item() < 0.5
+
+
+@pytest.mark.parametrize("mixed_precision", ["no", "bf16"])
+def test_the_cpu_head_projects_only_completion_tokens_and_in_fp32(tmp_path, mixed_precision, monkeypatch):
+    import trl.trainer.utils as trl_utils
+
+    trainer = make_trainer(tmp_path, mixed_precision=mixed_precision, lora={"r": 4, "alpha": 8})
+    projected: list[tuple[int, torch.dtype, bool]] = []
+    chunked = trl_utils._ChunkedLogProbFunction
+
+    class Spy:
+        @staticmethod
+        def apply(hidden, *rest):
+            projected.append((hidden.shape[0], hidden.dtype, torch.is_autocast_enabled("cpu")))
+            return chunked.apply(hidden, *rest)
+
+    monkeypatch.setattr(trl_utils, "_ChunkedLogProbFunction", Spy)
+    calls = _spy_on_loss(trainer)
+    trainer.train()
+    # TRL's CPU default projects every prompt and padding position too: many more rows than completion tokens.
+    assert sum(rows for rows, _, _ in projected) == sum(int(c["mask"].sum()) for c in calls)
+    # Under bf16 autocast TRL's default projects in bf16 with autocast on.
+    assert all(dtype == torch.float32 and not autocast for _, dtype, autocast in projected)
 
 
 @pytest.mark.slow

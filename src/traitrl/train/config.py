@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from traitrl.train.rollout import RolloutConfig
 
@@ -53,6 +53,11 @@ class TrainConfig(BaseModel):
         default_factory=lambda: {"task_reward": 1.0, "trait_reward": 1.0},
         description="Weight per reward function; each row is scored by exactly one (the others return None).")
     trl_overrides: dict[str, Any] = Field(default_factory=dict, description="Extra GRPOConfig fields, passed as-is.")
+
+    @field_validator("mixed_precision", mode="before")
+    @classmethod
+    def _yaml_no(cls, value: Any) -> Any:
+        return "no" if value is False else value  # YAML reads a bare `no` as false
 
     @model_validator(mode="after")
     def _check(self) -> TrainConfig:
