@@ -86,3 +86,18 @@ def test_ray_gives_the_same_per_arm_metrics_as_local(tmp_path):
         metrics = [json.loads((tmp_path / r / "arms" / arm / "train" / "metrics.jsonl").read_text().splitlines()[0])
                    for r in ("local", "ray")]
         assert metrics[0]["loss"] == metrics[1]["loss"] and metrics[0]["reward"] == metrics[1]["reward"]
+
+
+@pytest.mark.parametrize("flags, use_ray, address", [([], False, None), (["--ray"], True, None),
+                                                     (["--ray-address", "ray://head:10001"], True, "ray://head:10001")])
+def test_the_run_command_hands_ray_to_the_study(monkeypatch, tmp_path, flags, use_ray, address):
+    from typer.testing import CliRunner
+
+    import traitrl.study
+    from traitrl.cli.main import cli
+
+    seen = {}
+    monkeypatch.setattr(traitrl.study, "run_study", lambda config, out, **kw: seen.update(kw, name=config.name) or {})
+    result = CliRunner().invoke(cli, ["run", "configs/standard.yaml", "--out", str(tmp_path), *flags])
+    assert result.exit_code == 0, result.output
+    assert seen == {"name": "standard", "resume": True, "use_ray": use_ray, "ray_address": address}

@@ -28,6 +28,8 @@ class ArmConfig(BaseModel):
     exclude_domains: list[Domain] | None = Field(None, description="Drop trait scenarios from these domains.")
     traits: list[Trait] | None = Field(None, description="Keep only these traits; None keeps all.")
     seed: int | None = Field(None, description="Training seed; None uses the study seed.")
+    seeds: list[int] | None = Field(None, min_length=1, description="With the study's `seeds`: run this arm at "
+                                    "these seeds only (a subset), e.g. a control at one seed. None runs it at all.")
 
 
 class DataConfig(BaseModel):
@@ -121,13 +123,27 @@ class StudyConfig(BaseModel):
         if self.seeds is not None:
             if len(set(self.seeds)) != len(self.seeds) or any(a.seed is not None for a in self.arms):
                 raise ValueError(f"seeds {self.seeds}: give distinct seeds, and no per-arm `seed` alongside them")
+        for i, arm in enumerate(self.arms):
+            if arm.seeds is not None and not set(arm.seeds) <= set(self.seeds or []):
+                raise ValueError(f"arms.{i}.seeds {arm.seeds} ({arm.name!r}): must be a subset of the study's "
+                                 f"`seeds` {self.seeds}")
+        if self.seeds is not None and by_name[self.reference_arm].seeds not in (None, self.seeds):
+            raise ValueError(f"reference_arm {self.reference_arm!r} runs at every seed: every arm is paired with it "
+                             "seed by seed, so leave its `seeds` unset")
         return self
 
     def seeded_arms(self) -> list[ArmConfig]:
         """The arms as trained: with `seeds`, one copy of every arm per seed, named '<arm>-s<seed>'."""
         if self.seeds is None:
             return self.arms
-        return [a.model_copy(update={"name": f"{a.name}-s{s}", "seed": s}) for s in self.seeds for a in self.arms]
+        return [a.model_copy(update={"name": f"{a.name}-s{s}", "seed": s, "seeds": None}) for s in self.seeds
+                for a in self.arms if a.seeds is None or s in a.seeds]
+
+    def first_seed_arms(self) -> list[ArmConfig]:
+        """The runs of the first seed (all arms without `seeds`): the models the persistence suite compares."""
+        if self.seeds is None:
+            return self.arms
+        return [a for a in self.seeded_arms() if a.seed == self.seeds[0]]
 
     def reference_run(self) -> str:
         """The reference arm's first trained run (persistence compares against it)."""

@@ -224,7 +224,7 @@ def run_study(config: StudyConfig, out: str | Path, resume: bool = True, use_ray
         from traitrl.persist import run_persistence
 
         with timed_stage(out, "persist"):
-            reference, first = config.reference_run(), config.seeded_arms()[:len(config.arms)]  # one seed's arms
+            reference, first = config.reference_run(), config.first_seed_arms()
             sections["persistence"] = run_persistence(
                 models[reference], {a.name: models[a.name] for a in first if a.name != reference},
                 config.persist, out / "persist", data_dir=config.benchmark_dir, seed=config.seed)

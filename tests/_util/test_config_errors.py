@@ -40,3 +40,24 @@ def test_same_judge_for_training_and_eval_is_refused(tmp_path):
     judge = "{base_url: 'http://x', model: m}"
     with pytest.raises(ConfigError, match="train_judge"):
         load_config(StudyConfig, write(tmp_path, f"judge: {judge}\ntrain_judge: {judge}\n"))
+
+
+SEEDED_ARMS = ("seeds: [0, 1, 2]\narms:\n  - {name: baseline, dose: 0}\n  - {name: trait, dose: 0.25}\n"
+               "  - {name: placebo, dose: 0.25, method: placebo, seeds: [SEEDS]}\n")
+
+
+def test_an_arm_can_run_at_a_subset_of_the_seeds(tmp_path):
+    cfg = load_config(StudyConfig, write(tmp_path, SEEDED_ARMS.replace("SEEDS", "0")))
+    assert [a.name for a in cfg.seeded_arms()] == ["baseline-s0", "trait-s0", "placebo-s0", "baseline-s1",
+                                                   "trait-s1", "baseline-s2", "trait-s2"]
+    assert [a.name for a in cfg.first_seed_arms()] == ["baseline-s0", "trait-s0", "placebo-s0"]
+    later = load_config(StudyConfig, write(tmp_path, SEEDED_ARMS.replace("SEEDS", "2")))
+    assert [a.name for a in later.first_seed_arms()] == ["baseline-s0", "trait-s0"]  # no placebo run at seed 0
+
+
+def test_arm_seeds_outside_the_study_seeds_are_named(tmp_path):
+    with pytest.raises(ConfigError, match=r"arms.2.seeds \[5\] \('placebo'\): must be a subset"):
+        load_config(StudyConfig, write(tmp_path, SEEDED_ARMS.replace("SEEDS", "5")))
+    reference = SEEDED_ARMS.replace("{name: baseline, dose: 0}", "{name: baseline, dose: 0, seeds: [0]}")
+    with pytest.raises(ConfigError, match="leave its `seeds` unset"):
+        load_config(StudyConfig, write(tmp_path, reference.replace("SEEDS", "0")))
