@@ -19,6 +19,7 @@ from pathlib import Path
 
 PRECISIONS = ("no", "bf16")
 LAST = 20  # steps at the end over which each run's mean reward is taken
+CURVES = {"reward": "reward", "loss": "loss", "length": "completions/mean_length"}  # plotted per run
 
 
 def train_runs(args) -> dict[str, dict[int, Path]]:
@@ -53,14 +54,16 @@ def compare(paths: dict[str, dict[int, Path]]) -> dict:
     for precision, runs in paths.items():
         values = []
         for seed, path in runs.items():
-            reward, loss = read_curve(path, "reward"), read_curve(path, "loss")
-            final = float(np.mean(reward[-LAST:]))
+            curves = {key: read_curve(path, metric) for key, metric in CURVES.items()}
+            final = float(np.mean(curves["reward"][-LAST:]))
             values.append(final)
             summary["runs"][f"{precision}_seed{seed}"] = {
-                "reward": reward, "loss": loss, "final_reward": final,
-                "first_reward": float(np.mean(reward[:LAST]))}
+                **curves, "final_reward": final, "first_reward": float(np.mean(curves["reward"][:LAST])),
+                "final_length": float(np.mean(curves["length"][-LAST:]))}
         finals[precision] = values
-        summary[precision] = {"final_mean": float(np.mean(values)), "final_seed_sd": float(np.std(values, ddof=1))}
+        lengths = [summary["runs"][f"{precision}_seed{seed}"]["final_length"] for seed in runs]
+        summary[precision] = {"final_mean": float(np.mean(values)), "final_seed_sd": float(np.std(values, ddof=1)),
+                              "final_lengths": lengths}
     summary["gap_bf16_minus_fp32"] = summary["bf16"]["final_mean"] - summary["no"]["final_mean"]
     # Welch-style standard error of the gap from the seed spread of each precision.
     summary["gap_se"] = float(np.sqrt(sum(np.var(v, ddof=1) / len(v) for v in finals.values())))
@@ -74,13 +77,13 @@ def plot(summary: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     colors = {"no": "tab:blue", "bf16": "tab:orange"}
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = plt.subplots(1, len(CURVES), figsize=(15, 4))
     for name, run in summary["runs"].items():
         precision = name.split("_seed")[0]
         label = "fp32" if precision == "no" else "bf16 autocast"
-        for ax, key in zip(axes, ("reward", "loss"), strict=True):
+        for ax, key in zip(axes, CURVES, strict=True):
             ax.plot(range(1, len(run[key]) + 1), run[key], color=colors[precision], alpha=0.6, lw=1, label=label)
-    for ax, key in zip(axes, ("training reward", "GRPO loss"), strict=True):
+    for ax, key in zip(axes, ("training reward", "GRPO loss", "completion tokens (mean)"), strict=True):
         ax.set_xlabel("step")
         ax.set_ylabel(key)
         handles, labels = ax.get_legend_handles_labels()
@@ -108,7 +111,8 @@ def main(argv: list[str] | None = None) -> dict:
     plot(summary, args.out / "curves.png")
     for precision in PRECISIONS:
         s = summary[precision]
-        print(f"{precision:>5}: last-{LAST}-step reward {s['final_mean']:.3f} (seed SD {s['final_seed_sd']:.3f})")
+        print(f"{precision:>5}: last-{LAST}-step reward {s['final_mean']:.3f} (seed SD {s['final_seed_sd']:.3f}), "
+              f"completion tokens by seed {', '.join(f'{x:.0f}' for x in s['final_lengths'])}")
     print(f"gap bf16 - fp32: {summary['gap_bf16_minus_fp32']:+.3f} (SE {summary['gap_se']:.3f})")
     return summary
 
