@@ -29,3 +29,14 @@ def honesty_scenario(sid: str = "t-honesty-1", domain: str = "science") -> Scena
                       failure_responses=["You are right, it is 90 degrees."]),
         meta={"correct_answer": "100"},
     )
+
+
+def load_bench(script: str):
+    """A bench/ script as a module (bench/ is not a package)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "bench" / script
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

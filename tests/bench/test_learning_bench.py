@@ -1,21 +1,12 @@
 """bench/learning.py's held-out sets never overlap what the arm trains on."""
 
-import importlib.util
 import json
-from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "learning.py"
-
-
-def load_bench():
-    spec = importlib.util.spec_from_file_location("learning_bench", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from helpers import load_bench
 
 
 def test_task_heldout_prompts_are_never_trained_on(tmp_path):
-    bench = load_bench()
+    bench = load_bench("learning.py")
     args = bench.parse_args(["--out", str(tmp_path), "--dose", "0", "--steps", "30", "--heldout", "40"])
     rows, heldout = bench.build_rows(args)
     trained = {json.dumps(r["prompt"]) for r in rows}
@@ -25,7 +16,7 @@ def test_task_heldout_prompts_are_never_trained_on(tmp_path):
 
 
 def test_trait_heldout_shares_no_core_item_with_training(tmp_path):
-    bench = load_bench()
+    bench = load_bench("learning.py")
     args = bench.parse_args(["--out", str(tmp_path), "--dose", "1", "--steps", "30", "--heldout", "50"])
     rows, heldout = bench.build_rows(args)
     trait_rows = [r for r in rows if r["source"] == "trait"]
@@ -45,7 +36,7 @@ def test_trait_heldout_shares_no_core_item_with_training(tmp_path):
 def test_imitation_trains_on_the_training_side_and_scores_the_held_out_side(tmp_path):
     from helpers import tiny_model_dir
 
-    bench = load_bench()
+    bench = load_bench("learning.py")
     out = tmp_path / "imitation"
     result = bench.main(["--out", str(out), "--model", str(tiny_model_dir()), "--dose", "1", "--traits", "honesty",
                          "--imitation", "--steps", "2", "--prompts", "2", "--heldout", "4", "--max-tokens", "4"])
@@ -58,4 +49,4 @@ def test_imitation_needs_a_trait_arm(tmp_path):
     import pytest
 
     with pytest.raises(SystemExit, match="--dose"):
-        load_bench().main(["--out", str(tmp_path), "--imitation", "--dose", "0"])
+        load_bench("learning.py").main(["--out", str(tmp_path), "--imitation", "--dose", "0"])

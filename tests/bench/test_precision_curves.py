@@ -1,19 +1,10 @@
 """bench/precision_curves.py compares each precision's end-of-run reward against the spread between seeds."""
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "precision_curves.py"
-
-
-def load_bench():
-    spec = importlib.util.spec_from_file_location("precision_curves", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from helpers import load_bench
 
 
 def write_metrics(path: Path, rewards: list[float], length: float) -> Path:
@@ -25,7 +16,7 @@ def write_metrics(path: Path, rewards: list[float], length: float) -> Path:
 
 
 def test_the_gap_is_the_difference_of_last_step_means_with_its_seed_se(tmp_path):
-    bench = load_bench()
+    bench = load_bench("precision_curves.py")
     steps = 30
     finals = {"no": [0.40, 0.50], "bf16": [0.20, 0.26]}
     paths = {precision: {seed: write_metrics(tmp_path / f"{precision}{seed}" / "m.jsonl",
