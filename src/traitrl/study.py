@@ -58,8 +58,8 @@ def _check_resumable(out: Path, config: StudyConfig) -> None:
     manifest = out / "manifest.json"
     if manifest.is_file():
         previous = read_json(manifest).get("config")
-        if previous is not None and previous != config.model_dump(mode="json"):
-            diffs = config_differences(previous, config.model_dump(mode="json"))
+        diffs = config_differences(previous, config.model_dump(mode="json")) if previous is not None else []
+        if diffs:
             raise ConfigError(f"{out} holds a study with a different config ({'; '.join(diffs[:5])}); "
                               "use a new --out, or --no-resume to start over")
 

@@ -94,3 +94,11 @@ def test_check_same_config_names_every_differing_key(tmp_path):
     check_same_config(tmp_path, {"arm": {"dose": 0.05, "name": "trait"}, "steps": 10}, fix="FIX")
     with pytest.raises(ConfigError, match=r"arm\.dose: 0\.05 → 0\.1; steps: 10 → 12\); FIX"):
         check_same_config(tmp_path, {"arm": {"dose": 0.1, "name": "trait"}, "steps": 12}, fix="FIX")
+
+
+def test_a_setting_added_since_the_run_started_blocks_resume_only_when_set(tmp_path):
+    check_same_config(tmp_path, {"arm": {"dose": 0.05, "name": "trait"}}, fix="FIX")
+    # traitrl gained an optional `arm.seeds` (default None) after this run started: resuming must still work.
+    check_same_config(tmp_path, {"arm": {"dose": 0.05, "name": "trait", "seeds": None}}, fix="FIX")
+    with pytest.raises(ConfigError, match=r"arm\.seeds: None → \[0\]"):  # the resume recorded None
+        check_same_config(tmp_path, {"arm": {"dose": 0.05, "name": "trait", "seeds": [0]}}, fix="FIX")

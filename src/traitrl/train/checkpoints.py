@@ -144,10 +144,12 @@ def flatten(config: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def config_differences(old: dict, new: dict) -> list[str]:
-    """'key: old → new' for every dotted key whose value differs (added and removed keys included)."""
+    """'key: old → new' for every dotted key whose value differs (added and removed keys included). A key that one
+    side lacks and the other holds as None is no difference: an optional setting that traitrl gained after the run
+    started, left at its None default, changes nothing, and must not block resuming the run."""
     a, b = flatten(old), flatten(new)
     return [f"{k}: {a.get(k, '<unset>')!r} → {b.get(k, '<unset>')!r}" for k in sorted(a.keys() | b.keys())
-            if a.get(k, "<unset>") != b.get(k, "<unset>")]
+            if a.get(k) != b.get(k)]
 
 
 def check_same_config(folder: str | Path, config: dict, fix: str) -> None:
@@ -159,8 +161,8 @@ def check_same_config(folder: str | Path, config: dict, fix: str) -> None:
             previous = json.loads(path.read_text(encoding="utf-8"))
         except ValueError:
             previous = None
-        if previous is not None and previous != config:
-            diffs = config_differences(previous, config)
+        diffs = config_differences(previous, config) if previous is not None else []
+        if diffs:
             shown = "; ".join(diffs[:5]) + (f"; and {len(diffs) - 5} more" if len(diffs) > 5 else "")
             raise ConfigError(f"{folder} was started under a different config ({shown}); {fix}")
     write_json_atomic(path, config)
