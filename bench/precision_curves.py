@@ -52,16 +52,15 @@ def compare(paths: dict[str, dict[int, Path]]) -> dict:
     summary: dict = {"last_steps": LAST, "runs": {}}
     finals = {}
     for precision, runs in paths.items():
-        values = []
+        values, lengths = [], []
         for seed, path in runs.items():
             curves = {key: read_curve(path, metric) for key, metric in CURVES.items()}
-            final = float(np.mean(curves["reward"][-LAST:]))
-            values.append(final)
+            values.append(float(np.mean(curves["reward"][-LAST:])))
+            lengths.append(float(np.mean(curves["length"][-LAST:])))
             summary["runs"][f"{precision}_seed{seed}"] = {
-                **curves, "final_reward": final, "first_reward": float(np.mean(curves["reward"][:LAST])),
-                "final_length": float(np.mean(curves["length"][-LAST:]))}
+                **curves, "final_reward": values[-1], "first_reward": float(np.mean(curves["reward"][:LAST])),
+                "final_length": lengths[-1]}
         finals[precision] = values
-        lengths = [summary["runs"][f"{precision}_seed{seed}"]["final_length"] for seed in runs]
         summary[precision] = {"final_mean": float(np.mean(values)), "final_seed_sd": float(np.std(values, ddof=1)),
                               "final_lengths": lengths}
     summary["gap_bf16_minus_fp32"] = summary["bf16"]["final_mean"] - summary["no"]["final_mean"]

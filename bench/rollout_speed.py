@@ -70,8 +70,8 @@ def build_trainer(path: str, config, rows: list[dict], out_dir: str):
             **({"bf16": False} if path == "trl_fp32" else {}))
         lora = train.lora
         trainer = GRPOTrainer(
-            model=load_model(config.model), reward_funcs=length_reward, args=args, train_dataset=Dataset.from_list(rows),
-            processing_class=load_tokenizer(config.model),
+            model=load_model(config.model), reward_funcs=length_reward, args=args,
+            train_dataset=Dataset.from_list(rows), processing_class=load_tokenizer(config.model),
             peft_config=LoraConfig(r=lora.r, lora_alpha=lora.alpha, target_modules=lora.target_modules,
                                    task_type="CAUSAL_LM") if lora else None)
     for callback in (PrinterCallback, ProgressCallback):  # their per-step lines would bury the bench's own

@@ -52,8 +52,9 @@ class EvalConfig(BaseModel):
     log_format: Literal["traitrl", "inspect"] = Field("traitrl", description="'inspect' also writes Inspect eval "
                                                       "logs per benchmark and model (needs inspect-ai).")
     bf16_benchmarks: list[str] = Field(default_factory=list, description="Multiple-choice benchmarks scored with bf16 "
-                                       "log-likelihoods (1.7-1.8x faster than fp32 on TruthfulQA on a 2-core CPU); list only those that kept fp32 "
-                                       "accuracy in bench/mc_parity.py (docs/battery.md). The rest stay fp32.")
+                                       "log-likelihoods (1.7-1.8x faster than fp32 on TruthfulQA on a 2-core CPU); "
+                                       "list only those that kept fp32 accuracy in bench/mc_parity.py "
+                                       "(docs/battery.md). The rest stay fp32.")
 
 
 class RewardSpec(BaseModel):

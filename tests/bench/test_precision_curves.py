@@ -19,8 +19,10 @@ def test_the_gap_is_the_difference_of_last_step_means_with_its_seed_se(tmp_path)
     bench = load_bench("precision_curves.py")
     steps = 30
     finals = {"no": [0.40, 0.50], "bf16": [0.20, 0.26]}
-    paths = {precision: {seed: write_metrics(tmp_path / f"{precision}{seed}" / "m.jsonl",
-                                             [0.1, 0.2] + [0.0] * (steps - bench.LAST - 2) + [final] * bench.LAST, 20.0 + seed)
+    def rewards(final):
+        return [0.1, 0.2] + [0.0] * (steps - bench.LAST - 2) + [final] * bench.LAST
+
+    paths = {precision: {seed: write_metrics(tmp_path / f"{precision}{seed}" / "m.jsonl", rewards(final), 20.0 + seed)
                          for seed, final in enumerate(values)}
              for precision, values in finals.items()}
     summary = bench.compare(paths)
