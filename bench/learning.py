@@ -123,9 +123,14 @@ def build_rows(args) -> tuple[list[dict], list]:
     return rows, heldout[::step][:args.heldout]
 
 
+def write_greedy(args, when: str, rows: list[dict]) -> None:
+    """The greedy held-out replies go to greedy_<when>.jsonl (`when`: "before" or "after" training), so what the score
+    rewarded can be read."""
+    (args.out / f"greedy_{when}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
 def score_tasks(model_path: str, tasks: list, args, when: str) -> dict[str, list[float]]:
-    """Greedy pass (0/1) and mean sampled pass rate per task, from the fast engine at the model's current weights
-    (`when`, "before" or "after", only matters to score_scenarios, which writes its greedy replies)."""
+    """Greedy pass (0/1) and mean sampled pass rate per task, from the fast engine at the model's current weights."""
     import torch
 
     from traitrl.models.rollout_engine import SamplingParams
@@ -142,9 +147,13 @@ def score_tasks(model_path: str, tasks: list, args, when: str) -> dict[str, list
     k = args.samples
     sampled = rollout.generate_ids([i for i in ids for _ in range(k)], SamplingParams(
         args.max_tokens, eos, temperature=args.temperature))["completion_ids"]
-    text = lambda c: tokenizer.decode(c, skip_special_tokens=True)  # noqa: E731
+    text = lambda c: tokenizer.decode(c, skip_special_tokens=True)
+    replies = [text(c) for c in greedy]
+    passed = [score_task(r, t.check) for r, t in zip(replies, tasks, strict=True)]
+    write_greedy(args, when, [{"id": t.id, "kind": t.kind, "reply": r, "pass": p}
+                              for t, r, p in zip(tasks, replies, passed)])
     return {
-        "greedy": [score_task(text(c), t.check) for c, t in zip(greedy, tasks, strict=True)],
+        "greedy": passed,
         "sampled": [sum(score_task(text(c), t.check) for c in sampled[i * k:(i + 1) * k]) / k
                     for i, t in enumerate(tasks)],
     }
@@ -152,8 +161,7 @@ def score_tasks(model_path: str, tasks: list, args, when: str) -> dict[str, list
 
 def score_scenarios(model_path: str, scenarios: list, args, when: str) -> dict[str, list[float]]:
     """Per held-out scenario: the held-out trait evaluation's item score (evals trait_heldout: 1 when the good reply is
-    preferred to every failure reply, not the training reward), and the training reward of the greedy reply. The
-    greedy replies go to greedy_<when>.jsonl (`when`: "before" or "after" training)."""
+    preferred to every failure reply, not the training reward), and the training reward of the greedy reply."""
     from traitrl.models.rollout_engine import SamplingParams
     from traitrl.models.store import load_model, load_tokenizer
     from traitrl.persist.harmful_ft import preference_items, preference_scores
@@ -168,8 +176,7 @@ def score_scenarios(model_path: str, scenarios: list, args, when: str) -> dict[s
         args.max_tokens, (tokenizer.eos_token_id,), do_sample=False))["completion_ids"]
     replies = [tokenizer.decode(c, skip_special_tokens=True) for c in greedy]
     scored = score_responses(scenarios, replies, use_embedding=False)
-    (args.out / f"greedy_{when}.jsonl").write_text("".join(
-        json.dumps({"id": s.id, "trait": s.trait.value, "reply": r}) + "\n" for s, r in zip(scenarios, replies)))
+    write_greedy(args, when, [{"id": s.id, "trait": s.trait.value, "reply": r} for s, r in zip(scenarios, replies)])
     return {"heldout_trait": preference, "training_reward_greedy": [r["combined"] or 0.0 for r in scored]}
 
 

@@ -50,3 +50,16 @@ def test_imitation_needs_a_trait_arm(tmp_path):
 
     with pytest.raises(SystemExit, match="--dose"):
         load_bench("learning.py").main(["--out", str(tmp_path), "--imitation", "--dose", "0"])
+
+
+def test_the_task_scorer_keeps_its_greedy_replies_with_their_verdicts(tmp_path):
+    from helpers import tiny_model_dir
+
+    bench = load_bench("learning.py")
+    args = bench.parse_args(["--out", str(tmp_path), "--dose", "0", "--heldout", "3", "--max-tokens", "3",
+                             "--samples", "2"])
+    _, heldout = bench.build_rows(args)
+    scores = bench.score_tasks(str(tiny_model_dir()), heldout, args, "before")
+    written = [json.loads(line) for line in (tmp_path / "greedy_before.jsonl").read_text().splitlines()]
+    assert [w["id"] for w in written] == [t.id for t in heldout]
+    assert [w["pass"] for w in written] == scores["greedy"] and len(scores["sampled"]) == 3
