@@ -224,7 +224,11 @@ def main(argv: list[str] | None = None) -> dict:
     from traitrl.rewards import reference_similarity, trait_reward
     from traitrl.rewards.tasks import task_reward
     from traitrl.train.grpo import train_grpo
-    from traitrl.train.learning_check import check_learning, read_reward_curve
+    from traitrl.train.learning_check import (
+        check_cap,
+        check_learning,
+        read_reward_curve,
+    )
 
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -249,6 +253,7 @@ def main(argv: list[str] | None = None) -> dict:
         # What trained the model: the SFT settings for --imitation, else the GRPO config.
         "train_config": sft.model_dump(mode="json") if args.imitation else cfg.model_dump(mode="json"),
         "reward_trend": None if args.imitation else check_learning(args.out / "train", reward, arm=tag).model_dump(),
+        "replies_cut_at_cap": None if args.imitation else check_cap(args.out / "train", arm=tag).model_dump(),
         "heldout": {name: paired_rise(before[name], after[name], args.seed) for name in before},
         "heldout_scorer": "task rule checks" if args.dose == 0 else
         "evals trait_heldout (acc_norm: good reply preferred to every failure reply; not the training reward)",
@@ -262,6 +267,9 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"{tag}: {reward} slope {trend['slope_per_step']:+.5f}/step "
               f"[{trend['ci_low']:+.5f}, {trend['ci_high']:+.5f}] first {trend['first_mean']:.3f} "
               f"last {trend['last_mean']:.3f}{'' if trend['learned'] else '  (did not learn)'}")
+        cut = result["replies_cut_at_cap"]
+        print(f"  replies cut at the cap: {cut['first_cut']:.0%} -> {cut['last_cut']:.0%} (first -> last fifth)"
+              f"{'  (FLAGGED: ran into the cap)' if cut['flag'] else ''}")
     for name, r in result["heldout"].items():
         print(f"  held-out {name} (n={r['n']}): {r['before']:.3f} -> {r['after']:.3f}, rise {r['rise']:+.3f} "
               f"[{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]")

@@ -1,6 +1,9 @@
 """The learning section: a run whose reward rose is not flagged; a flat one is, after the smoke-test warning."""
 
+import json
 from types import SimpleNamespace
+
+import pytest
 
 from traitrl.report.learning_section import flag_learning, learning_section
 
@@ -23,3 +26,19 @@ def test_rising_run_passes_and_flat_run_is_flagged_after_the_smoke_warning(tmp_p
     comparison = SimpleNamespace(arms=[arm], reference_name="baseline", headline="")
     flag_learning(comparison, section, {"trait": "trait", "baseline": "baseline"})
     assert comparison.headline == smoke + " arm baseline did not learn its reward. 1 better / 0 worse."
+
+
+def test_a_run_whose_replies_ran_into_the_cap_is_flagged_even_when_its_reward_rose(tmp_path):
+    folder = tmp_path / "trait"
+    folder.mkdir()
+    rows = [{"step": i + 1, "reward": 0.1 + 0.02 * i, "completions/clipped_ratio": min(1.0, 0.1 * i)}
+            for i in range(20)]
+    (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    section = learning_section({"trait": folder})
+    row = section.runs["trait"]
+    assert row.learned and row.flag is None and row.last_cut == 1.0 and row.first_cut == pytest.approx(0.15)
+    arm = SimpleNamespace(name="trait", summary=SimpleNamespace(smoke="", headline="1 better / 0 worse."))
+    comparison = SimpleNamespace(arms=[arm], reference_name="baseline", headline="")
+    flag_learning(comparison, section, {"trait": "trait"})
+    assert comparison.headline.startswith("replies of arm trait ran into the completion cap (100% cut")
+    assert comparison.headline.endswith(". 1 better / 0 worse.")

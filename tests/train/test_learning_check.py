@@ -44,3 +44,18 @@ def test_steps_without_that_reward_and_the_summary_row_are_skipped(tmp_path):
     assert read_reward_curve(tmp_path / "metrics.jsonl", "reward")[0] == [1, 2, 3, 4]
     with pytest.raises(DataError, match="no training metrics"):
         read_reward_curve(tmp_path / "missing")
+
+
+def test_replies_that_grow_into_the_cap_are_flagged_and_a_short_run_is_not():
+    from traitrl.train.learning_check import check_cap
+
+    # The shape of a degenerating run (bf16 seed 1 of the precision curves): cut share 0 → 1 within ten steps.
+    drifted = check_cap(history([0.0] * 5 + [0.6] * 5 + [1.0] * 40, key="completions/clipped_ratio"), arm="trait")
+    assert drifted.first_cut == pytest.approx(0.3) and drifted.last_cut == 1.0  # first fifth: 5 × 0 and 5 × 0.6
+    assert drifted.flag == ("replies of arm trait ran into the completion cap (100% cut in the last fifth of "
+                            "training, 30% in the first)")
+    # Half cut is not "mostly": the limit is strict, and an early burst that recovers is not flagged.
+    assert check_cap(history([0.5] * 50, key="completions/clipped_ratio")).flag is None
+    assert check_cap(history([0.9] * 10 + [0.1] * 40, key="completions/clipped_ratio")).flag is None
+    # TRL's end-of-run summary row (99.0 in `history`) is never read as a step.
+    assert check_cap(history([0.2] * 10, key="completions/clipped_ratio")).last_cut == 0.2

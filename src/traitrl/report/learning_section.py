@@ -1,7 +1,8 @@
 """Report section "Did each arm learn its reward?": the slope of every trained run's reward curve, with its CI.
 
 No dose or sample size can show an effect of training that did not change what the policy is paid for, so a run
-whose slope CI does not lie above 0 is flagged, and the flag leads its arm's headline (`flag_learning`).
+whose slope CI does not lie above 0 is flagged, and the flag leads its arm's headline (`flag_learning`). So is a run
+whose replies were mostly cut at the completion cap by the end of training (`learning_check.check_cap`).
 """
 
 from __future__ import annotations
@@ -11,8 +12,18 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from traitrl.report.registry import SectionSpec, html_text_table, markdown_text_table, register_section
-from traitrl.train.learning_check import RewardTrend, check_learning
+from traitrl.report.registry import (
+    SectionSpec,
+    html_text_table,
+    markdown_text_table,
+    register_section,
+)
+from traitrl.train.learning_check import (
+    CapTrend,
+    RewardTrend,
+    check_cap,
+    check_learning,
+)
 
 
 class LearningRow(BaseModel):
@@ -27,6 +38,12 @@ class LearningRow(BaseModel):
     last_mean: float | None
     learned: bool
     flag: str | None
+    first_cut: float | None  # share of replies cut at the cap, first and last fifth of the steps (None: not logged)
+    last_cut: float | None
+    cap_flag: str | None
+
+    def flags(self) -> list[str]:
+        return [f for f in (self.flag, self.cap_flag) if f]
 
 
 class LearningSection(BaseModel):
@@ -34,26 +51,29 @@ class LearningSection(BaseModel):
     runs: dict[str, LearningRow]  # trained run name → trend of its total GRPO reward
 
 
-def _row(trend: RewardTrend) -> LearningRow:
-    values = trend.model_dump(include=set(LearningRow.model_fields))
+def _row(trend: RewardTrend, cap: CapTrend) -> LearningRow:
+    values = {**trend.model_dump(include=set(LearningRow.model_fields)), "first_cut": cap.first_cut,
+              "last_cut": cap.last_cut, "cap_flag": cap.flag}
     return LearningRow(**{k: None if isinstance(v, float) and math.isnan(v) else v for k, v in values.items()})
 
 
 def learning_section(run_dirs: dict[str, Path]) -> LearningSection:
-    """Trend of the total reward (what GRPO optimises) for each run name → its train folder."""
-    return LearningSection(runs={name: _row(check_learning(path, "reward", arm=name))
+    """Trend of the total reward (what GRPO optimises) and of the replies cut at the cap, for each run name → its
+    train folder."""
+    return LearningSection(runs={name: _row(check_learning(path, "reward", arm=name), check_cap(path, arm=name))
                                  for name, path in run_dirs.items()})
 
 
 def flag_learning(comparison, section: LearningSection, group_of: dict[str, str]) -> None:
-    """Put "arm X did not learn its reward" for each flagged run into its arm's headline (and the study's);
-    `group_of` maps a run name to the arm label the comparison reports (seeded runs share one label)."""
-    flagged = {r: t.flag for r, t in section.runs.items() if t.flag}
+    """Put "arm X did not learn its reward" (and "replies of arm X ran into the completion cap") for each flagged run
+    into its arm's headline (and the study's); `group_of` maps a run name to the arm label the comparison reports
+    (seeded runs share one label)."""
+    flagged = {r: t.flags() for r, t in section.runs.items() if t.flags()}
     if not flagged:
         return
-    reference = [f for r, f in flagged.items() if group_of[r] == comparison.reference_name]
+    reference = [f for r, fs in flagged.items() if group_of[r] == comparison.reference_name for f in fs]
     for arm in comparison.arms:
-        own = [f for r, f in flagged.items() if group_of[r] == arm.name]
+        own = [f for r, fs in flagged.items() if group_of[r] == arm.name for f in fs]
         if own or reference:
             # After the smoke-test warning, which always comes first, and before every result.
             smoke, head = arm.summary.smoke, arm.summary.headline
@@ -68,17 +88,20 @@ def _rows(section: LearningSection) -> list[list[str]]:
         return "–" if x is None else format(x, fmt)
 
     return [[name, str(t.n_steps), f"{num(t.first_mean, '.3f')} → {num(t.last_mean, '.3f')}", num(t.slope_per_step),
-             f"{num(t.ci_low)} to {num(t.ci_high)}", "yes" if t.learned else "NO"]
+             f"{num(t.ci_low)} to {num(t.ci_high)}", "yes" if t.learned else "NO",
+             f"{num(t.first_cut, '.0%')} → {num(t.last_cut, '.0%')}" + (" (FLAGGED)" if t.cap_flag else "")]
             for name, t in section.runs.items()]
 
 
-HEADERS = ["run", "steps", "reward first → last fifth", "slope / step", "95 % CI", "learned"]
+HEADERS = ["run", "steps", "reward first → last fifth", "slope / step", "95 % CI", "learned",
+           "replies cut at the cap, first → last fifth"]
 
 
 def learning_html(section: LearningSection) -> str:
     return html_text_table(HEADERS, _rows(section),
                            "Least-squares slope of the total training reward per step, with its t interval. A run whose "
-                           "interval reaches 0 did not learn its reward, and its arm's headline says so.")
+                           "interval reaches 0 did not learn its reward, and its arm's headline says so. So does a run whose "
+                           "replies were mostly (over half) cut at the completion cap in its last fifth of steps.")
 
 
 def learning_markdown(section: LearningSection) -> list[str]:

@@ -4,6 +4,11 @@ An arm whose slope CI reaches 0 (or lies below it) is flagged "did not learn its
 show an effect of training that did not change what the policy is paid for. The CI is the ordinary t interval of
 the OLS slope over steps; per-step rewards come from fresh prompts each step, so they are close to independent
 given the policy, but a drifting prompt mix (dose < 1) widens the real uncertainty beyond it.
+
+A second check reads the share of replies cut at the completion cap: an arm whose replies were mostly cut by the end
+is flagged "replies of arm X ran into the cap". Its reward then scored unfinished replies, and on the embedded model
+replies that grow to the cap within a few steps are how a LoRA run at lr 1e-3 degenerates into repeated fragments
+(docs/training.md).
 """
 
 from __future__ import annotations
@@ -32,9 +37,21 @@ class RewardTrend(BaseModel):
     flag: str | None  # "arm X did not learn its reward" when the CI does not lie above 0
 
 
+CUT_KEY = "completions/clipped_ratio"  # TRL's share of a step's completions that hit max_completion_length
+CUT_LIMIT = 0.5  # flagged when more than half of the last fifth's replies were cut
+
+
+class CapTrend(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    first_cut: float  # share of replies cut at the cap, mean over the first fifth of the steps (at least one)
+    last_cut: float
+    flag: str | None  # "replies of arm X ran into the cap" when last_cut > CUT_LIMIT
+
+
 def metric_key(reward: str) -> str:
-    """'reward' (the weighted total) stays as is; a reward function's name maps to TRL's 'rewards/<name>/mean'."""
-    return reward if reward == "reward" or reward.startswith("rewards/") else f"rewards/{reward}/mean"
+    """'reward' (the weighted total) and logged keys with a '/' ('rewards/x/mean', 'completions/...') stay as they
+    are; a reward function's name maps to TRL's 'rewards/<name>/mean'."""
+    return reward if reward == "reward" or "/" in reward else f"rewards/{reward}/mean"
 
 
 def read_reward_curve(metrics: str | Path | list[dict], reward: str = "reward") -> tuple[list[int], list[float]]:
@@ -55,6 +72,12 @@ def read_reward_curve(metrics: str | Path | list[dict], reward: str = "reward") 
             steps.append(int(row["step"]))
             values.append(float(value))
     return steps, values
+
+
+def fifth_means(values: list[float]) -> tuple[float, float]:
+    """Means of the first and the last fifth of `values` (at least one value each); nan when there are none."""
+    fifth = max(1, len(values) // 5)
+    return (sum(values[:fifth]) / fifth, sum(values[-fifth:]) / fifth) if values else (math.nan, math.nan)
 
 
 def fit_slope(steps: list[int], values: list[float], level: float = 0.95) -> tuple[float, float, float]:
@@ -78,11 +101,19 @@ def check_learning(metrics: str | Path | list[dict], reward: str = "reward", arm
     """The reward curve's slope and CI for one arm, flagged when the CI does not exclude 0 from above."""
     steps, values = read_reward_curve(metrics, reward)
     slope, low, high = fit_slope(steps, values, level)
-    fifth = max(1, len(values) // 5)
+    first, last = fifth_means(values)
     learned = not math.isnan(low) and low > 0
     return RewardTrend(
         reward=reward, n_steps=len(steps), slope_per_step=slope, ci_low=low, ci_high=high, level=level,
-        first_mean=sum(values[:fifth]) / fifth if values else math.nan,
-        last_mean=sum(values[-fifth:]) / fifth if values else math.nan,
-        learned=learned, flag=None if learned else f"arm {arm} did not learn its reward",
+        first_mean=first, last_mean=last, learned=learned,
+        flag=None if learned else f"arm {arm} did not learn its reward",
     )
+
+
+def check_cap(metrics: str | Path | list[dict], arm: str = "arm") -> CapTrend:
+    """The share of replies cut at the completion cap, first and last fifth of the steps; flagged when over half of
+    the last fifth's replies were cut."""
+    first, last = fifth_means(read_reward_curve(metrics, CUT_KEY)[1])
+    flag = (f"replies of arm {arm} ran into the completion cap ({last:.0%} cut in the last fifth of training, "
+            f"{first:.0%} in the first)") if last > CUT_LIMIT else None
+    return CapTrend(first_cut=first, last_cut=last, flag=flag)
