@@ -227,6 +227,7 @@ def main(argv: list[str] | None = None) -> dict:
     from traitrl.train.learning_check import (
         check_cap,
         check_learning,
+        read_metrics,
         read_reward_curve,
     )
 
@@ -248,12 +249,13 @@ def main(argv: list[str] | None = None) -> dict:
     after = score(str(final), heldout, args, "after")
     reward = "task_reward" if args.dose == 0 else "trait_reward"
     tag = args.out.name
+    metrics = None if args.imitation else read_metrics(args.out / "train")  # read once for every check below
     result = {
         "tag": tag, "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         # What trained the model: the SFT settings for --imitation, else the GRPO config.
         "train_config": sft.model_dump(mode="json") if args.imitation else cfg.model_dump(mode="json"),
-        "reward_trend": None if args.imitation else check_learning(args.out / "train", reward, arm=tag).model_dump(),
-        "replies_cut_at_cap": None if args.imitation else check_cap(args.out / "train", arm=tag).model_dump(),
+        "reward_trend": None if args.imitation else check_learning(metrics, reward, arm=tag).model_dump(),
+        "replies_cut_at_cap": None if args.imitation else check_cap(metrics, arm=tag).model_dump(),
         "heldout": {name: paired_rise(before[name], after[name], args.seed) for name in before},
         "heldout_scorer": "task rule checks" if args.dose == 0 else
         "evals trait_heldout (acc_norm: good reply preferred to every failure reply; not the training reward)",
@@ -263,7 +265,7 @@ def main(argv: list[str] | None = None) -> dict:
     (args.out / "learning.json").write_text(json.dumps(result, indent=2))
     trend = result["reward_trend"]
     if trend is not None:
-        plot(result, read_reward_curve(args.out / "train", reward), args.out / "curve.png")
+        plot(result, read_reward_curve(metrics, reward), args.out / "curve.png")
         print(f"{tag}: {reward} slope {trend['slope_per_step']:+.5f}/step "
               f"[{trend['ci_low']:+.5f}, {trend['ci_high']:+.5f}] first {trend['first_mean']:.3f} "
               f"last {trend['last_mean']:.3f}{'' if trend['learned'] else '  (did not learn)'}")

@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
         rows.append({"benchmark": name, "metric": fp32["metric"], "n_items": fp32["n_items"],
                      "fp32": fp32["score"], "bf16": bf16["score"], "diff_pp": diff_pp,
                      "items_changed": sum(a != b for a, b in zip(fp32_items, bf16_items, strict=True)),
-                     "parity": keeps_parity(fp32["score"], bf16["score"], args.tolerance), "fp32_seconds": fp32_s, "bf16_seconds": bf16_s})
+                     "parity": keeps_parity(fp32["score"], bf16["score"], args.tolerance),
+                     "fp32_seconds": fp32_s, "bf16_seconds": bf16_s})
         r = rows[-1]
         print(f"{name}: {r['metric']} fp32 {r['fp32']:.4f}  bf16 {r['bf16']:.4f}  diff {diff_pp:+.2f} pp  "
               f"({r['items_changed']} of {r['n_items']} items changed)  "

@@ -23,6 +23,7 @@ from traitrl.train.learning_check import (
     RewardTrend,
     check_cap,
     check_learning,
+    read_metrics,
 )
 
 
@@ -60,8 +61,11 @@ def _row(trend: RewardTrend, cap: CapTrend) -> LearningRow:
 def learning_section(run_dirs: dict[str, Path]) -> LearningSection:
     """Trend of the total reward (what GRPO optimises) and of the replies cut at the cap, for each run name → its
     train folder."""
-    return LearningSection(runs={name: _row(check_learning(path, "reward", arm=name), check_cap(path, arm=name))
-                                 for name, path in run_dirs.items()})
+    runs = {}
+    for name, path in run_dirs.items():
+        rows = read_metrics(path)
+        runs[name] = _row(check_learning(rows, "reward", arm=name), check_cap(rows, arm=name))
+    return LearningSection(runs=runs)
 
 
 def flag_learning(comparison, section: LearningSection, group_of: dict[str, str]) -> None:
@@ -99,9 +103,10 @@ HEADERS = ["run", "steps", "reward first → last fifth", "slope / step", "95 % 
 
 def learning_html(section: LearningSection) -> str:
     return html_text_table(HEADERS, _rows(section),
-                           "Least-squares slope of the total training reward per step, with its t interval. A run whose "
-                           "interval reaches 0 did not learn its reward, and its arm's headline says so. So does a run whose "
-                           "replies were mostly (over half) cut at the completion cap in its last fifth of steps.")
+                           "Least-squares slope of the total training reward per step, with its t interval. A run "
+                           "whose interval reaches 0 did not learn its reward, and its arm's headline says so. So does "
+                           "a run whose replies were mostly (over half) cut at the completion cap in its last fifth of "
+                           "steps.")
 
 
 def learning_markdown(section: LearningSection) -> list[str]:

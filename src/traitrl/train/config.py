@@ -39,8 +39,9 @@ class TrainConfig(BaseModel):
     mixed_precision: Literal["no", "bf16"] = Field(
         "no", description="'bf16': the policy's forward/backward under bf16 autocast (CPU or GPU) over fp32 master "
         "weights, with log-softmax and loss in fp32 (and on CPU the LM head projection too). Needs dtype float32. "
-        "Over 3 seeds it reached fp32's reward within seed noise, but its replies hit the cap in 2 of 3 seeds against "
-        "1 of 3 (docs/training.md), so no shipped CPU config uses it yet.")
+        "Over 3 seeds it reached fp32's reward within seed noise; its replies hit the cap in 2 of 3 seeds against 1 "
+        "of 3 at lr 1e-3, and in neither of the two seeds rerun at lr 3e-4 (docs/training.md). configs/standard.yaml "
+        "uses it.")
     gradient_checkpointing: bool = Field(
         False, description="Recompute activations in backward; saves memory, costs ~30 % time (off for small CPU runs).")
     save_steps: int = Field(10, ge=1, description="Checkpoint every N steps (resume continues from the last).")

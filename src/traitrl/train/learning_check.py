@@ -54,16 +54,22 @@ def metric_key(reward: str) -> str:
     return reward if reward == "reward" or "/" in reward else f"rewards/{reward}/mean"
 
 
+def read_metrics(metrics: str | Path | list[dict]) -> list[dict]:
+    """The rows of a metrics.jsonl (a train folder or the file); parsed rows are returned as they are, so a caller
+    that runs several checks on one run reads its file once."""
+    if isinstance(metrics, list):
+        return metrics
+    path = Path(metrics)
+    path = path / METRICS_FILE if path.is_dir() else path
+    if not path.is_file():
+        raise DataError(f"{path}: no training metrics; train the arm first")
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
 def read_reward_curve(metrics: str | Path | list[dict], reward: str = "reward") -> tuple[list[int], list[float]]:
     """(steps, values) of one reward from a metrics.jsonl (or its parsed rows); steps where it is missing or NaN
     (no row of that reward in the step) are skipped."""
-    rows = metrics
-    if not isinstance(metrics, list):
-        path = Path(metrics)
-        path = path / METRICS_FILE if path.is_dir() else path
-        if not path.is_file():
-            raise DataError(f"{path}: no training metrics; train the arm first")
-        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = read_metrics(metrics)
     key = metric_key(reward)
     steps, values = [], []
     for row in rows:
