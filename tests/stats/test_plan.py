@@ -4,7 +4,7 @@ import pytest
 from synthetic_runs import write_benchmark
 from typer.testing import CliRunner
 
-from traitrl._util.io import write_json_atomic
+from traitrl._util.io import read_json, write_json_atomic
 from traitrl.cli.main import cli
 from traitrl.persist.config import load_persist_config
 from traitrl.stats.plan import (
@@ -15,6 +15,7 @@ from traitrl.stats.plan import (
     pilot_item_sds,
     plan_power,
     predict_costs,
+    wall_seconds,
 )
 
 QUICK_SHAPE = {"prompts_per_step": 4, "num_generations": 4, "max_completion_tokens": 48}
@@ -123,15 +124,16 @@ def write_pilot(root):
     for arm, train_s in (("baseline", 80.0), ("trait", 120.0)):
         write_json_atomic(root / "arms" / arm / "timings.json", {"train": {"seconds": train_s, "peak_rss_gib": 3.0},
                                                                  "eval": {"seconds": 50.0, "peak_rss_gib": 2.5}})
-    write_benchmark(root / "arms" / "base" / "evals", "b", [1, 0] * 50)
-    write_benchmark(root / "arms" / "baseline" / "evals", "b", [1, 0] * 50)
-    write_benchmark(root / "arms" / "trait" / "evals", "b", [1, 1] * 50)
+    for arm, scores in (("base", [1, 0] * 50), ("baseline", [1, 0] * 50), ("trait", [1, 1] * 50)):
+        record = write_benchmark(root / "arms" / arm / "evals", "b", scores)
+        # The base model's items were scored (50 s); the arms' records say how long their scoring took.
+        write_json_atomic(record, {**read_json(record), "seconds": 50.0})
 
 
 def test_pilot_replaces_defaults(tmp_path):
     write_pilot(tmp_path)
     costs = pilot_costs(tmp_path, cost_table())
-    assert costs["eval_seconds_per_item"] == pytest.approx(0.5)  # 50 s for 100 items
+    assert costs["eval_seconds_per_item"] == pytest.approx(0.5)  # 50 s for 100 items, in each model's records
     assert costs["train_seconds_per_step"] == pytest.approx(12.5)  # mean 100 s over 8 steps
     assert costs["stage_peak_rss_gib"]["train"] == 3.0
     # The pilot's persistence (2 models, quick defaults) took 300 s: every persist unit cost is rescaled to match.
@@ -143,6 +145,34 @@ def test_pilot_replaces_defaults(tmp_path):
     assert sds["b"] == (pytest.approx(50.25, rel=0.01), True) and run_sd is None  # half the items flip 0→1
 
 
+def test_items_read_from_the_cache_are_not_priced_as_free(tmp_path):
+    """A pilot whose base eval came from the content cache took seconds for thousands of items; a fresh study will
+    not. Only scored items set the price."""
+    write_pilot(tmp_path)
+    base = tmp_path / "arms" / "base" / "evals" / "b.json"
+    write_json_atomic(base, {**read_json(base), "seconds": 0.01, "cache_hits": 100})
+    assert pilot_costs(tmp_path, cost_table())["eval_seconds_per_item"] == pytest.approx(0.5)
+    resumed = tmp_path / "arms" / "trait" / "evals" / "b.json"  # 60 items scored before a stop, 40 after it
+    write_json_atomic(resumed, {**read_json(resumed), "seconds": 20.0, "cache_hits": 60})
+    assert pilot_costs(tmp_path, cost_table())["eval_seconds_per_item"] == pytest.approx(70 / 140)
+    for arm in ("baseline", "trait"):  # nothing scored at all: the default table's price stays
+        record = tmp_path / "arms" / arm / "evals" / "b.json"
+        write_json_atomic(record, {**read_json(record), "cache_hits": 100})
+    assert pilot_costs(tmp_path, cost_table())["eval_seconds_per_item"] == cost_table()["eval_seconds_per_item"]
+
+
+def test_parallel_workers_split_only_the_per_run_stages():
+    stages = predict_costs(100, 3, QUICK_SHAPE, 16, None, True, cost_table())
+    once = {s.stage: s.seconds for s in stages}
+    per_run = once["train (all runs)"] + once["eval (all runs)"]
+    alone = sum(once.values())
+    assert wall_seconds(stages, 3, 1) == pytest.approx(alone)
+    # 3 runs on 2 workers take two rounds, not 1.5: a run is not split between workers.
+    assert wall_seconds(stages, 3, 2) == pytest.approx(alone - per_run / 3)
+    assert wall_seconds(stages, 3, 8) == pytest.approx(alone - 2 * per_run / 3)  # extra workers idle
+    assert wall_seconds(stages, 3, 8) > once["eval_base"] + once["data"] + once["report"]
+
+
 def test_plan_cli_prints_power_and_cost():
     result = CliRunner().invoke(cli, ["plan", "configs/quick.yaml", "--set", "eval.suite=capability"])
     assert result.exit_code == 0, result.output
@@ -151,6 +181,10 @@ def test_plan_cli_prints_power_and_cost():
     assert "Primary endpoint" in out and "Predicted wall time" in out and "total" in out
     for stage in ("jailbreak", "harmful_ft", "persona", "attack_sweep"):  # configs/quick.yaml enables both controls
         assert f"persist · {stage}" in out
+    assert "at once" not in out
+    parallel = CliRunner().invoke(cli, ["plan", "configs/quick.yaml", "--set", "eval.suite=capability",
+                                        "--workers", "2"]).output
+    assert "wall, 2 runs at once" in parallel and "2 rounds of the per-run stages" in parallel  # quick: 4 arms
 
 
 def test_measured_persist_substages_use_the_plans_stage_names(tmp_path):

@@ -34,6 +34,9 @@ def planned_benchmarks(cfg, sds: dict[str, tuple[float, bool]]) -> tuple[list, i
 def plan_command(config: Path = typer.Argument(..., help="Study YAML, e.g. configs/quick.yaml."),
                  pilot: Path = typer.Option(None, "--pilot", help="A finished study directory whose timings, "
                                                                   "records and seeds replace the defaults."),
+                 workers: int = typer.Option(1, "--workers", min=1,
+                                             help="Runs trained and evaluated at once (`traitrl run --ray`: "
+                                                  "cores ÷ threads on one machine, more on a cluster)."),
                  set_: list[str] = typer.Option(None, "--set", help=SET_HELP)) -> None:
     """Power (smallest attainable p, MDE per benchmark, category and primary endpoint) and predicted cost."""
     from traitrl.stats.plan import cost_table, format_plan, pilot_costs, pilot_item_sds, plan_power, predict_costs
@@ -68,5 +71,5 @@ def plan_command(config: Path = typer.Argument(..., help="Study YAML, e.g. confi
              + ("" if pilot is not None or (cfg.model, cfg.threads) == ("smollm2-135m-instruct", 2) else
                 f". WARNING: costs were measured on smollm2-135m-instruct with 2 threads, not {cfg.model} with "
                 f"{cfg.threads}; pass --pilot"))
-    console.print(format_plan(title, power, stages, costs["source"]), highlight=False, markup=False,
+    console.print(format_plan(title, power, stages, costs["source"], len(cfg.seeded_arms()), workers), highlight=False, markup=False,
                   soft_wrap=True)

@@ -100,8 +100,12 @@ def audit_command(
     config: Path = typer.Option(Path("configs/quick.yaml"), help="Study config: model (tokenizer), completion cap, "
                                 "bank seed."),
     out: Path | None = typer.Option(None, help="Also write the JSON report here."),
+    replies: list[Path] = typer.Option(None, "--replies", help="JSONL of a model's replies ({id, reply} per line, "
+                                       "id a bank scenario; e.g. bench/learning.py's greedy_after.jsonl): audited "
+                                       "against the references of the same scenarios instead (repeatable)."),
 ) -> None:
-    """Win rates of cheap gaming strategies against good replies under the offline trait reward, per trait."""
+    """Win rates of cheap gaming strategies against good replies under the offline trait reward, per trait; with
+    --replies, a model's own replies against the references, per reward component."""
     from traitrl._util.config import load_config
     from traitrl._util.io import write_json_atomic
     from traitrl.config import StudyConfig
@@ -115,6 +119,13 @@ def audit_command(
     def cut(text: str) -> str:
         return tokenizer.decode(tokenizer(text, add_special_tokens=False)["input_ids"][:cap])
 
+    if replies:
+        report = _audit_reply_files(replies, build_bank(seed=study.data.bank_seed), cut)
+        report["config"], report["max_completion_tokens"] = str(config), cap
+        if out:
+            write_json_atomic(out, report)
+        print(json.dumps(report, indent=2)) if as_json else _print_reply_audit(report, cap)
+        return
     report = audit_rewards(build_bank(seed=study.data.bank_seed), cut, n_per_trait=n)
     report["config"], report["max_completion_tokens"] = str(config), cap
     if out:
@@ -123,3 +134,46 @@ def audit_command(
         print(json.dumps(report, indent=2))
     else:
         _print_audit(report, cap)
+
+
+def _audit_reply_files(paths: list[Path], bank: list, cut) -> dict:
+    """Reads each --replies file (ids must be bank scenarios, the same ids in every file) and audits them together."""
+    from traitrl._util.errors import DataError
+    from traitrl._util.io import iter_jsonl
+    from traitrl.rewards.audit import audit_replies
+
+    by_id = {s.id: s for s in bank}
+    sets: dict[str, dict[str, str]] = {}
+    for path in paths:
+        rows = {}
+        for lineno, row in iter_jsonl(path):
+            if not isinstance(row.get("reply"), str) or row.get("id") not in by_id:
+                raise DataError(f"{path}:{lineno}: needs a string `reply` and an `id` of the config's scenario bank "
+                                f"(got id {row.get('id')!r})")
+            rows[row["id"]] = row["reply"]
+        sets[str(path)] = rows
+    ids = list(next(iter(sets.values())))
+    for name, rows in sets.items():
+        if set(rows) != set(ids):
+            raise DataError(f"{name}: its scenario ids differ from {paths[0]}'s; audit replies to the same scenarios")
+    report = audit_replies([by_id[i] for i in ids], {n: [r[i] for i in ids] for n, r in sets.items()}, cut)
+    report["files"] = [str(p) for p in paths]
+    return report
+
+
+def _print_reply_audit(report: dict, cap: int) -> None:
+    from traitrl.rewards.audit import REPLY_COMPONENTS
+
+    console = Console(width=None if sys.stdout.isatty() else 120)
+    table = Table(title=f"Replies vs references on {report['n']} scenarios: mean score per reward component, and "
+                        f"share scoring strictly above (b) the reference cut to {cap} tokens and (c) a concise "
+                        "correct reply")
+    for col in ("replies", *REPLY_COMPONENTS, "> (b)", "> (c)", "words", "repeated words"):
+        table.add_column(col)
+    for name, entry in report["sets"].items():
+        wins = [" / ".join(f"{entry['win_vs'][t][c]:.2f}" for c in REPLY_COMPONENTS) if "win_vs" in entry else ""
+                for t in ("capped", "concise")]
+        table.add_row("/".join(Path(name).parts[-2:]), *(f"{entry['mean'][c]:.3f}" for c in REPLY_COMPONENTS), *wins,
+                      f"{entry['words']:.1f}", f"{entry['repeated_word_share']:.2f}")
+    console.print(table)
+    console.print("win columns: " + " / ".join(REPLY_COMPONENTS))

@@ -177,3 +177,42 @@ def calibrate_embedding(scenarios: Sequence[Scenario], n_per_trait: int = 60, se
         out[trait] = {kind: sum(v) / len(v) for kind, v in wins.items()}
         out[trait]["all"] = sum(sum(v) for v in wins.values()) / sum(len(v) for v in wins.values())
     return out
+
+
+REPLY_COMPONENTS = ("programmatic", "embedding", "combined")
+
+
+def repeated_word_share(text: str) -> float:
+    """1 − distinct words / words: 0 for a reply that never repeats a word; degenerate loops approach 1."""
+    words = text.lower().split()
+    return 1 - len(set(words)) / len(words) if words else 0.0
+
+
+def audit_replies(scenarios: Sequence[Scenario], reply_sets: dict[str, Sequence[str]],
+                  cut_to_cap: Callable[[str], str]) -> dict[str, Any]:
+    """A policy's own replies (e.g. a trained model's greedy replies) against the references of the same scenarios:
+    mean score per reward component, how often each reply set scores strictly above the capped reference and the
+    concise correct reply, and its length and repetition. A trained set that beats the references on the reward it
+    was trained with, while repeating itself, has found a hole in that reward."""
+    references = {"reference": [s.rubric.good_response for s in scenarios],
+                  "capped": [cut_to_cap(s.rubric.good_response) for s in scenarios],
+                  "concise": [concise_reply(s) for s in scenarios]}
+    sets = {**references, **reply_sets}
+    for name, replies in sets.items():
+        if len(replies) != len(scenarios):
+            raise ValueError(f"reply set {name!r} has {len(replies)} replies for {len(scenarios)} scenarios")
+    scored = {name: score_responses(scenarios, list(replies), use_embedding=True, pair_within_batch=False)
+              for name, replies in sets.items()}
+    value = lambda row, comp: row[comp] if row[comp] is not None else 0.0
+    out: dict[str, Any] = {"n": len(scenarios), "sets": {}}
+    for name, replies in sets.items():
+        entry: dict[str, Any] = {
+            "mean": {c: sum(value(r, c) for r in scored[name]) / len(scenarios) for c in REPLY_COMPONENTS},
+            "words": sum(len(r.split()) for r in replies) / len(scenarios),
+            "repeated_word_share": sum(map(repeated_word_share, replies)) / len(scenarios)}
+        if name not in references:
+            entry["win_vs"] = {t: {c: sum(value(a, c) > value(b, c) for a, b in zip(scored[name], scored[t],
+                                                                                      strict=True)) / len(scenarios)
+                                   for c in REPLY_COMPONENTS} for t in ("capped", "concise")}
+        out["sets"][name] = entry
+    return out

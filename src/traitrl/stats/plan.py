@@ -26,6 +26,7 @@ import numpy as np
 
 from traitrl._util.errors import DataError
 from traitrl._util.io import read_json
+from traitrl._util.timing import finished_stage
 from traitrl.evals.record import list_benchmark_records
 from traitrl.stats.load import load_record
 from traitrl.stats.paired import is_binary
@@ -190,6 +191,14 @@ class StageCost:
     seconds: float
     peak_rss_gib: float | None
     basis: str
+    per_run: bool = False  # the stage is the sum over trained runs, which parallel workers split between them
+
+
+def wall_seconds(stages: list[StageCost], n_runs: int, workers: int) -> float:
+    """Predicted wall time when `workers` runs train and evaluate at once (Ray: one arm per worker). Runs are priced
+    alike, so the per-run stages take ceil(runs / workers) rounds; the other stages run once, alone."""
+    rounds = -(-n_runs // workers) / n_runs if n_runs else 0.0
+    return sum(s.seconds * rounds if s.per_run else s.seconds for s in stages)
 
 
 def predict_costs(n_eval_items: int, n_runs: int, train_shape: dict, steps: int, persist, include_base: bool,
@@ -209,9 +218,10 @@ def predict_costs(n_eval_items: int, n_runs: int, train_shape: dict, steps: int,
         stages.append(StageCost("eval_base", eval_s, peak.get("eval_base", rss),
                                 f"{n_eval_items} items × {costs['eval_seconds_per_item']:.3g} s"))
     stages.append(StageCost("train (all runs)", train_s * n_runs, peak.get("train", rss),
-                            f"{n_runs} runs × {steps} steps × {costs['train_seconds_per_step'] * scale:.3g} s"))
+                            f"{n_runs} runs × {steps} steps × {costs['train_seconds_per_step'] * scale:.3g} s",
+                            per_run=True))
     stages.append(StageCost("eval (all runs)", eval_s * n_runs, peak.get("eval", rss),
-                            f"{n_runs} runs × {n_eval_items} items"))
+                            f"{n_runs} runs × {n_eval_items} items", per_run=True))
     if persist is not None:
         for name, units in persist_units(persist).items():
             stages.append(StageCost(f"persist · {name}", n_persist_models * persist_seconds(units, costs),
@@ -221,7 +231,8 @@ def predict_costs(n_eval_items: int, n_runs: int, train_shape: dict, steps: int,
     return stages
 
 
-def format_plan(title: str, plan: PowerPlan, stages: list[StageCost], costs_source: str) -> str:
+def format_plan(title: str, plan: PowerPlan, stages: list[StageCost], costs_source: str, n_runs: int = 1,
+                workers: int = 1) -> str:
     width = max([len("benchmark"), *(len(b.name) for b, _, _ in plan.benchmarks)])
     lines = [title, ""]
     if plan.smoke:
@@ -254,11 +265,23 @@ def format_plan(title: str, plan: PowerPlan, stages: list[StageCost], costs_sour
     if persist:
         lines.append(f"  {'persist (all sub-stages)':<24} {persist:>8.0f} s")
     lines.append(f"  {'total':<24} {total:>8.0f} s  ({total / 60:.1f} min)")
+    if workers > 1:
+        wall = wall_seconds(stages, n_runs, workers)
+        lines.append(f"  {f'wall, {workers} runs at once':<24} {wall:>8.0f} s  ({wall / 60:.1f} min: "
+                     f"{-(-n_runs // workers)} rounds of the per-run stages)")
     return "\n".join(lines)
 
 
-def _stage(timings: dict, name: str) -> dict:
-    return timings.get(name) or {}
+def scored_seconds_per_item(pilot: Path) -> float | None:
+    """Scoring seconds per item the pilot actually scored, over every model's records: items read back from the
+    content cache are left out, since they cost nothing there and would cost the full price in a fresh study."""
+    seconds = scored = 0.0
+    for path in pilot.glob("arms/*/evals/*.json"):
+        record = read_json(path)
+        computed = record.get("n_items", 0) - record.get("cache_hits", 0)
+        if computed > 0 and record.get("seconds") is not None:
+            seconds, scored = seconds + record["seconds"], scored + computed
+    return seconds / scored if scored else None
 
 
 def pilot_costs(pilot: Path, costs: dict) -> dict:
@@ -268,25 +291,25 @@ def pilot_costs(pilot: Path, costs: dict) -> dict:
     out = {**costs, "stage_peak_rss_gib": {}}
     peaks = out["stage_peak_rss_gib"]
     for stage in ("data", "eval_base", "report"):
-        if "seconds" in _stage(timings, stage):
-            out[f"{stage}_seconds"] = _stage(timings, stage)["seconds"]
-            peaks[stage] = _stage(timings, stage).get("peak_rss_gib")
+        if "seconds" in finished_stage(timings, stage):
+            out[f"{stage}_seconds"] = finished_stage(timings, stage)["seconds"]
+            peaks[stage] = finished_stage(timings, stage).get("peak_rss_gib")
             out["estimated_not_measured"] = [k for k in out["estimated_not_measured"] if k != f"{stage}_seconds"]
-    base = pilot / "arms" / "base" / "evals"
-    n_base = sum(read_json(p).get("n_items", 0) for p in base.glob("*.json")) if base.is_dir() else 0
-    if n_base and "eval_base_seconds" in out:
-        out["eval_seconds_per_item"] = out.pop("eval_base_seconds") / n_base
+    out.pop("eval_base_seconds", None)  # a base eval read from the cache costs nothing; items are priced below
+    per_item = scored_seconds_per_item(pilot)
+    if per_item is not None:
+        out["eval_seconds_per_item"] = per_item
     arm_timings = [read_json(p) for p in sorted((pilot / "arms").glob("*/timings.json"))]
-    trains = [_stage(t, "train") for t in arm_timings if "seconds" in _stage(t, "train")]
+    trains = [finished_stage(t, "train") for t in arm_timings if "seconds" in finished_stage(t, "train")]
     train_cfg = study.get("train", {})
     if trains and train_cfg.get("steps"):
         out["train_seconds_per_step"] = float(np.mean([t["seconds"] for t in trains])) / train_cfg["steps"]
         out["train_reference_shape"] = {k: train_cfg[k] for k in costs["train_reference_shape"]}
         peaks["train"] = max(t.get("peak_rss_gib", 0) for t in trains)
-    evals = [_stage(t, "eval") for t in arm_timings if "seconds" in _stage(t, "eval")]
+    evals = [finished_stage(t, "eval") for t in arm_timings if "seconds" in finished_stage(t, "eval")]
     if evals:
         peaks["eval"] = max(t.get("peak_rss_gib", 0) for t in evals)
-    measured = _stage(timings, "persist").get("seconds")
+    measured = finished_stage(timings, "persist").get("seconds")
     if measured and study.get("persist") is not None:
         # The pilot's persistence wall time rescales every persist unit cost by measured / predicted for its config.
         from traitrl.persist.config import load_persist_config
@@ -297,7 +320,7 @@ def pilot_costs(pilot: Path, costs: dict) -> dict:
         if predicted > 0:
             for key in PERSIST_UNIT_COSTS:
                 out[key] = costs[key] * measured / predicted
-            peaks["persist"] = _stage(timings, "persist").get("peak_rss_gib")
+            peaks["persist"] = finished_stage(timings, "persist").get("peak_rss_gib")
     out["source"] = f"pilot {pilot}"
     return out
 
