@@ -8,7 +8,7 @@ from pathlib import Path
 import traitrl
 
 ORDER = ["_util", "models", "data", "rewards", "train", "evals", "persist", "stats", "report"]
-TOP = {"cli", "study", "sweep", "config"}  # sit on top of every stage; no stage imports them
+TOP = {"cli", "study", "study_progress", "sweep", "config"}  # sit on top of every stage; no stage imports them
 SRC = Path(traitrl.__file__).parent
 
 

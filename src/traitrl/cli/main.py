@@ -26,6 +26,8 @@ cli.add_typer(benchmarks.app, name="benchmarks", help="Download the benchmark da
 cli.add_typer(persist.app, name="persist", help="Persistence suite: attacks, harmful fine-tuning, steerability.")
 cli.command("compare", help="Compare eval runs: deltas, CIs, paired tests, report.")(compare.compare_command)
 cli.command("run", help="The whole study from one config.")(study.run_command)
+cli.command("status", help="Where a study folder stands: steps, benchmarks, time spent and left.")(
+    study.status_command)
 cli.command("plan", help="Before a study: what it can detect (MDE, smallest p) and what it costs.")(plan.plan_command)
 cli.command("sweep", help="A matrix of study arms (dose × domains × seed × method).")(study.sweep_command)
 

@@ -24,6 +24,34 @@ def run_command(config: Path = typer.Argument(..., help="Study YAML, e.g. config
         console.print(f"{name}: {path}")
 
 
+def status_command(out: Path = typer.Argument(..., help="A study folder (the --out of `traitrl run`)."),
+                   workers: int = typer.Option(1, "--workers", min=1, help="Runs at once when it resumes (--ray: "
+                                                                           "cores ÷ threads on one machine)."),
+                   as_json: bool = typer.Option(False, "--json", help="Print the progress as JSON.")) -> None:
+    """Per run: steps and benchmarks done, time spent (killed attempts included) and time left, priced from what
+    this study has measured. Reads files only; safe while the study runs."""
+    from rich.table import Table
+
+    from traitrl.study_progress import study_progress
+
+    progress = study_progress(out)
+    if as_json:
+        print(progress.model_dump_json(indent=2))
+        return
+    hours = lambda s: f"{s / 3600:.2f} h"
+    table = Table(title=f"{progress.study} study in {out}")
+    for col in ("run", "training steps", "benchmarks", "time spent", "time left", "killed attempts"):
+        table.add_column(col)
+    for r in progress.runs:
+        steps = "–" if r.steps_total is None else f"{r.steps_done}/{r.steps_total}"
+        table.add_row(r.run, steps, f"{r.benchmarks_done}/{r.benchmarks_total}", hours(r.seconds_spent),
+                      hours(r.seconds_left), str(r.killed_attempts))
+    console.print(table)
+    step = "the cost table's price" if progress.step_seconds is None else f"{progress.step_seconds:.1f} s (median)"
+    console.print(f"Training step: {step}. Time left with {workers} run(s) at once: "
+                  f"{hours(progress.seconds_left(workers))}; report written: {progress.report_written}.")
+
+
 def sweep_command(config: Path = typer.Argument(..., help="Sweep YAML, e.g. configs/dose_response.yaml."),
                   out: Path = typer.Option(..., "--out", help="Sweep directory; each arm is a run directory."),
                   ray: bool = typer.Option(False, "--ray", help="One Ray task per arm on a local Ray runtime."),

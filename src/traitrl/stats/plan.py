@@ -201,14 +201,19 @@ def wall_seconds(stages: list[StageCost], n_runs: int, workers: int) -> float:
     return sum(s.seconds * rounds if s.per_run else s.seconds for s in stages)
 
 
+def train_step_seconds(costs: dict, train_shape: dict) -> float:
+    """A GRPO step's price: the table's measured step, scaled by prompts × generations × completion cap."""
+    ref = costs["train_reference_shape"]
+    return costs["train_seconds_per_step"] * float(np.prod([train_shape[k] / ref[k] for k in ref]))
+
+
 def predict_costs(n_eval_items: int, n_runs: int, train_shape: dict, steps: int, persist, include_base: bool,
                   costs: dict, n_persist_models: int = 2) -> list[StageCost]:
     """Seconds and peak RSS per stage; training scales with steps × prompts × generations × completion cap; the
     persistence suite (`persist`, a PersistConfig or None) is one row per sub-stage, for `n_persist_models`."""
-    ref = costs["train_reference_shape"]
-    scale = np.prod([train_shape[k] / ref[k] for k in ref])
+    step_s = train_step_seconds(costs, train_shape)
     eval_s = costs["eval_seconds_per_item"] * n_eval_items
-    train_s = costs["train_seconds_per_step"] * steps * scale
+    train_s = step_s * steps
     rss = costs.get("peak_rss_gib")
     peak = costs.get("stage_peak_rss_gib", {})
     estimated = set(costs.get("estimated_not_measured", []))
@@ -218,7 +223,7 @@ def predict_costs(n_eval_items: int, n_runs: int, train_shape: dict, steps: int,
         stages.append(StageCost("eval_base", eval_s, peak.get("eval_base", rss),
                                 f"{n_eval_items} items × {costs['eval_seconds_per_item']:.3g} s"))
     stages.append(StageCost("train (all runs)", train_s * n_runs, peak.get("train", rss),
-                            f"{n_runs} runs × {steps} steps × {costs['train_seconds_per_step'] * scale:.3g} s",
+                            f"{n_runs} runs × {steps} steps × {step_s:.3g} s",
                             per_run=True))
     stages.append(StageCost("eval (all runs)", eval_s * n_runs, peak.get("eval", rss),
                             f"{n_runs} runs × {n_eval_items} items", per_run=True))
