@@ -71,5 +71,5 @@ def plan_command(config: Path = typer.Argument(..., help="Study YAML, e.g. confi
              + ("" if pilot is not None or (cfg.model, cfg.threads) == ("smollm2-135m-instruct", 2) else
                 f". WARNING: costs were measured on smollm2-135m-instruct with 2 threads, not {cfg.model} with "
                 f"{cfg.threads}; pass --pilot"))
-    console.print(format_plan(title, power, stages, costs["source"], len(cfg.seeded_arms()), workers), highlight=False, markup=False,
-                  soft_wrap=True)
+    console.print(format_plan(title, power, stages, costs["source"], len(cfg.seeded_arms()), workers),
+                  highlight=False, markup=False, soft_wrap=True)

@@ -296,11 +296,13 @@ def pilot_costs(pilot: Path, costs: dict) -> dict:
     out = {**costs, "stage_peak_rss_gib": {}}
     peaks = out["stage_peak_rss_gib"]
     for stage in ("data", "eval_base", "report"):
-        if "seconds" in finished_stage(timings, stage):
-            out[f"{stage}_seconds"] = finished_stage(timings, stage)["seconds"]
-            peaks[stage] = finished_stage(timings, stage).get("peak_rss_gib")
+        entry = finished_stage(timings, stage)
+        if "seconds" not in entry:
+            continue
+        peaks[stage] = entry.get("peak_rss_gib")
+        if stage != "eval_base":  # a base eval read from the cache took seconds; evaluation is priced per item below
+            out[f"{stage}_seconds"] = entry["seconds"]
             out["estimated_not_measured"] = [k for k in out["estimated_not_measured"] if k != f"{stage}_seconds"]
-    out.pop("eval_base_seconds", None)  # a base eval read from the cache costs nothing; items are priced below
     per_item = scored_seconds_per_item(pilot)
     if per_item is not None:
         out["eval_seconds_per_item"] = per_item
