@@ -52,6 +52,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--reference-similarity", type=float, default=0.0,
                    help="Trait arm: weight of the reference_similarity grader (embedding closeness to the good vs the "
                         "failure references) added to the trait reward; 0 = off, as in the shipped configs.")
+    p.add_argument("--reference-in-group", action="store_true",
+                   help="Trait arm: one of the G completions of each trait prompt is its good reference reply "
+                        "(off-policy guidance; train.rollout.reference_in_group).")
     p.add_argument("--imitation", action="store_true", help="Trait arm: LoRA-SFT on the good references, not GRPO.")
     p.add_argument("--heldout", type=int, default=60, help="Held-out items.")
     p.add_argument("--samples", type=int, default=2, help="Task arm: sampled replies per held-out item.")
@@ -69,7 +72,7 @@ def train_config(args):
         beta=args.beta, advantage_scaling=args.scaling,
         temperature=args.temperature, mixed_precision=args.mixed_precision, save_steps=max(args.steps, 1),
         lora=None if args.lora_r == 0 else {"r": args.lora_r, "alpha": 2 * args.lora_r},
-        rollout={"engine": args.engine},
+        rollout={"engine": args.engine, "reference_in_group": args.reference_in_group},
         reward_weights={"task_reward": 1.0, "trait_reward": 1.0,
                         **({"reference_similarity": args.reference_similarity} if args.reference_similarity else {})},
     )

@@ -126,3 +126,44 @@ def test_grpo_trainer_trains_with_the_fast_rollout(tmp_path):
     assert len(calls) == 2 and len(calls[0]) == 4
     assert rollout.tokenize(calls[0], trainer) == trainer._tokenize_prompts(calls[0])[0]
     assert any(not torch.equal(before[n], p) for n, p in trainer.model.named_parameters())
+
+
+def test_reference_in_group_puts_each_trait_prompts_reference_in_its_group_and_leaves_tasks_alone():
+    import random
+    from types import SimpleNamespace
+
+    from traitrl.data.generators import epistemic_humility
+    from traitrl.data.mix import scenario_row, task_row
+    from traitrl.data.scenario import Domain
+    from traitrl.data.tasks import generate_tasks
+
+    path = str(tiny_model_dir())
+    model, tokenizer = load_model(path).eval(), load_tokenizer(path)
+    scenario = epistemic_humility.generate(Domain.science, random.Random(0), 1)[0]
+    rows = [scenario_row(scenario), task_row(generate_tasks(1, seed=0)[0])]
+    rollout = make_rollout_func(tokenizer, RolloutConfig(reference_in_group=True), rows)
+    reference = tokenizer(scenario.rubric.good_response, add_special_tokens=False)["input_ids"]
+    cap = 12
+    trainer = SimpleNamespace(model=model, accelerator=SimpleNamespace(unwrap_model=lambda m: m),
+                              generation_kwargs={"max_new_tokens": cap, "eos_token_id": tokenizer.eos_token_id,
+                                                 "temperature": 1.0, "do_sample": True})
+    group = 3
+    out = rollout([rows[0]["prompt"]] * group + [rows[1]["prompt"]] * group, trainer)
+    completions = out["completion_ids"]
+    # The trait group's last completion is the reference, cut to the cap; its other members stay samples.
+    assert completions[group - 1] == reference[:cap]
+    assert all(c != reference[:cap] for c in completions[:group - 1])
+    assert all(c != reference[:cap] for c in completions[group:])  # task prompts have no reference
+    assert out["logprobs"] is None
+    # A reference shorter than the cap ends in EOS, as a finished sample does.
+    full = rollout.place_references(out["prompt_ids"][:1], [[1]], cap=len(reference) + 5)
+    assert full[0] == reference + [tokenizer.eos_token_id]
+
+
+def test_reference_in_group_is_refused_where_it_cannot_work():
+    with pytest.raises(ValueError, match="reference_in_group"):
+        RolloutConfig(engine="trl", reference_in_group=True)
+    with pytest.raises(ValueError, match="reference_in_group"):
+        RolloutConfig(return_logprobs=True, reference_in_group=True)
+    with pytest.raises(ConfigError, match="needs the training rows"):
+        make_rollout_func(None, RolloutConfig(reference_in_group=True))

@@ -205,7 +205,7 @@ def build_trainer(model: str, rows: list[dict], reward_funcs: list[Grader], cfg:
     trainer = trainer_class()(
         model=policy, reward_funcs=reward_funcs, args=build_grpo_config(cfg, output_dir, seed, names),
         train_dataset=Dataset.from_list(rows), processing_class=tokenizer, peft_config=peft_config,
-        rollout_func=make_rollout_func(tokenizer, cfg.rollout),
+        rollout_func=make_rollout_func(tokenizer, cfg.rollout, rows),
         callbacks=[metrics_stream_callback(output_dir / METRICS_FILE)],
     )
     if not torch.cuda.is_available():

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from traitrl._util.errors import ConfigError
 
@@ -33,16 +33,30 @@ class RolloutConfig(BaseModel, extra="forbid"):
                                   "training forward (see docs/rollout.md).")
     num_threads: int | None = Field(None, ge=1, description="torch threads while generating; None keeps the "
                                     "process setting.")
+    reference_in_group: bool = Field(False, description="Off-policy guidance, as in LUFFY (Yan et al., 2025): in the "
+                                     "group of each trait prompt, the last of the G completions is the rubric's good "
+                                     "reference reply (cut to the completion cap) instead of a sample. It is rewarded "
+                                     "and weighted like the samples, so the arm is part imitation; off in every "
+                                     "shipped config.")
+
+    @model_validator(mode="after")
+    def _guidance_needs_the_fast_engine(self) -> RolloutConfig:
+        if self.reference_in_group and (self.engine != "fast" or self.return_logprobs):
+            raise ValueError("`reference_in_group` needs `engine: fast` and `return_logprobs: false`: the reference "
+                             "reply is placed by traitrl's engine and has no sampling log-probs")
+        return self
 
 
 class FastRollout:
     """rollout_func(prompts, trainer) -> {"prompt_ids", "completion_ids", "logprobs"} for GRPOTrainer."""
 
-    def __init__(self, processing_class, generation: RolloutConfig):
+    def __init__(self, processing_class, generation: RolloutConfig,
+                 references: dict[tuple[int, ...], list[int]] | None = None):
         import torch
 
         self.processing_class = processing_class
         self.generation = generation
+        self.references = references or {}  # prompt ids → reference completion ids (reference_in_group)
         self.dtype = getattr(torch, generation.dtype)
         self._weights = None
         self.last_sampling_logprobs: list[list[float]] = []  # kept even when not returned, for checks and benches
@@ -68,8 +82,21 @@ class FastRollout:
         model = trainer.accelerator.unwrap_model(trainer.model)
         self.sync_weights(model)
         params = sampling_params(trainer.generation_kwargs)
-        out = self.generate_ids(self.tokenize(prompts, trainer), params)
+        prompt_ids = self.tokenize(prompts, trainer)
+        out = self.generate_ids(prompt_ids, params)
+        if self.references:
+            out["completion_ids"] = self.place_references(prompt_ids, out["completion_ids"], params.max_new_tokens)
         return {**out, "logprobs": out["logprobs"] if self.generation.return_logprobs else None}
+
+    def place_references(self, prompt_ids: list[list[int]], completions: list[list[int]],
+                         cap: int) -> list[list[int]]:
+        """The last completion of each prompt that has a reference becomes that reference, cut to `cap` tokens."""
+        last = {tuple(ids): i for i, ids in enumerate(prompt_ids)}
+        placed = list(completions)
+        for key, i in last.items():
+            if key in self.references:
+                placed[i] = self.references[key][:cap]
+        return placed
 
     def generate_ids(self, prompt_ids: list[list[int]], params, seed: int | None = None) -> dict[str, list]:
         """Sample one completion per prompt row; identical rows share one prefill. `seed`: torch.manual_seed first."""
@@ -110,10 +137,31 @@ def synced_rollout(model, tokenizer, dtype: str = "bfloat16") -> FastRollout:
     return rollout
 
 
-def make_rollout_func(processing_class, generation: RolloutConfig) -> RolloutFunc | None:
-    """The callable to pass as GRPOTrainer(rollout_func=...); None for engine 'trl' (TRL's default generation)."""
+def reference_completions(processing_class, rows: list[dict]) -> dict[tuple[int, ...], list[int]]:
+    """For every trait row: its prompt's token ids (as the engine tokenises them) → the rubric's good reference reply
+    as completion ids, ending in EOS as a finished sample does."""
+    from traitrl.rewards.combine import parse_scenario_column
+
+    tokenize = FastRollout(processing_class, RolloutConfig()).tokenize
+    trait = [(i, r) for i, r in enumerate(rows) if r.get("source") == "trait"]
+    if not trait:
+        return {}
+    prompts = tokenize([r["prompt"] for _, r in trait])
+    eos = processing_class.eos_token_id
+    return {tuple(ids): processing_class(parse_scenario_column(r["scenario"], i).rubric.good_response,
+                                         add_special_tokens=False)["input_ids"] + [eos]
+            for ids, (i, r) in zip(prompts, trait, strict=True)}
+
+
+def make_rollout_func(processing_class, generation: RolloutConfig, rows: list[dict] | None = None
+                      ) -> RolloutFunc | None:
+    """The callable to pass as GRPOTrainer(rollout_func=...); None for engine 'trl' (TRL's default generation).
+    `rows` (the training dataset) supply the references when `reference_in_group` is on."""
     if not isinstance(generation, RolloutConfig):
         raise ConfigError(f"make_rollout_func needs a RolloutConfig, got {type(generation).__name__}")
     if generation.engine == "trl":
         return None
-    return FastRollout(processing_class, generation)
+    if generation.reference_in_group and not rows:
+        raise ConfigError("rollout `reference_in_group` needs the training rows, to find each prompt's reference")
+    references = reference_completions(processing_class, rows) if generation.reference_in_group else None
+    return FastRollout(processing_class, generation, references)
