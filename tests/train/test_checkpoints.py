@@ -102,3 +102,10 @@ def test_a_setting_added_since_the_run_started_blocks_resume_only_when_set(tmp_p
     check_same_config(tmp_path, {"arm": {"dose": 0.05, "name": "trait", "seeds": None}}, fix="FIX")
     with pytest.raises(ConfigError, match=r"arm\.seeds: None → \[0\]"):  # the resume recorded None
         check_same_config(tmp_path, {"arm": {"dose": 0.05, "name": "trait", "seeds": [0]}}, fix="FIX")
+    # A feature switch gained since (`rollout.reference_in_group`, default False) resumes while off, not when on.
+    check_same_config(tmp_path, {"arm": {"dose": 0.05, "name": "trait", "seeds": None, "guided": False}}, fix="FIX")
+    check_same_config(tmp_path / "b", {"arm": {"dose": 0.05}}, fix="FIX")
+    with pytest.raises(ConfigError, match=r"arm\.guided: '<unset>' → True"):
+        check_same_config(tmp_path / "b", {"arm": {"dose": 0.05, "guided": True}}, fix="FIX")
+    with pytest.raises(ConfigError, match=r"arm\.steps: '<unset>' → 0"):  # 0 is a setting, not "off"
+        check_same_config(tmp_path / "b", {"arm": {"dose": 0.05, "steps": 0}}, fix="FIX")

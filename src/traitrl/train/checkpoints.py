@@ -145,11 +145,12 @@ def flatten(config: Any, prefix: str = "") -> dict[str, Any]:
 
 def config_differences(old: dict, new: dict) -> list[str]:
     """'key: old → new' for every dotted key whose value differs (added and removed keys included). A key that one
-    side lacks and the other holds as None is no difference: an optional setting that traitrl gained after the run
-    started, left at its None default, changes nothing, and must not block resuming the run."""
+    side lacks and the other holds as None or False is no difference: an optional setting or a feature switch that
+    traitrl gained after the run started, left off, changes nothing, and must not block resuming the run."""
     a, b = flatten(old), flatten(new)
+    off = lambda value: value is None or value is False  # not 0: `0 == False`, and 0 is a setting
     return [f"{k}: {a.get(k, '<unset>')!r} → {b.get(k, '<unset>')!r}" for k in sorted(a.keys() | b.keys())
-            if a.get(k) != b.get(k)]
+            if a.get(k) != b.get(k) and not ((k not in a and off(b[k])) or (k not in b and off(a[k])))]
 
 
 def check_same_config(folder: str | Path, config: dict, fix: str) -> None:
