@@ -170,10 +170,12 @@ def _print_reply_audit(report: dict, cap: int) -> None:
                         "correct reply")
     for col in ("replies", *REPLY_COMPONENTS, "> (b)", "> (c)", "words", "repeated words"):
         table.add_column(col)
+    stems = [Path(name).stem for name in report["sets"]]
+    label = (lambda name: Path(name).stem) if len(set(stems)) == len(stems) else str
     for name, entry in report["sets"].items():
         wins = [" / ".join(f"{entry['win_vs'][t][c]:.2f}" for c in REPLY_COMPONENTS) if "win_vs" in entry else ""
                 for t in ("capped", "concise")]
-        table.add_row("/".join(Path(name).parts[-2:]), *(f"{entry['mean'][c]:.3f}" for c in REPLY_COMPONENTS), *wins,
+        table.add_row(label(name), *(f"{entry['mean'][c]:.3f}" for c in REPLY_COMPONENTS), *wins,
                       f"{entry['words']:.1f}", f"{entry['repeated_word_share']:.2f}")
     console.print(table)
-    console.print("win columns: " + " / ".join(REPLY_COMPONENTS))
+    console.print("win columns: " + " / ".join(REPLY_COMPONENTS) + "; files: " + ", ".join(report["files"]))
