@@ -25,6 +25,9 @@ def write_study(root, steps: int = 10) -> StudyConfig:
 
 
 def write_record(evals, name: str, seconds: float, cache_hits: int = 0) -> None:
+    """A completed record: the items file, then the summary (evals.record.write_benchmark_record's order)."""
+    evals.mkdir(parents=True, exist_ok=True)
+    (evals / f"{name}.jsonl").write_text("")
     write_json_atomic(evals / f"{name}.json", {"benchmark": name, "n_items": 50, "seconds": seconds,
                                                "cache_hits": cache_hits})
 

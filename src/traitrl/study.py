@@ -24,9 +24,10 @@ from traitrl._util.seed import seed_everything
 from traitrl._util.timing import timed_stage
 from traitrl.config import ArmConfig, StudyConfig
 from traitrl.preflight import check_study
+from traitrl.study_progress import BASE_RUN
 
 console = Console(stderr=True)
-BASE_ARM = "base"
+BASE_ARM = BASE_RUN
 
 
 def compute_budgets(config: StudyConfig) -> dict[str, dict[str, int]]:

@@ -10,7 +10,6 @@ table's.
 
 from __future__ import annotations
 
-import json
 import statistics
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from traitrl._util.errors import DataError
 from traitrl._util.io import read_json
 from traitrl.config import StudyConfig
 
-BASE_RUN = "base"  # study.BASE_ARM; study.py imports the whole pipeline, this module only reads files
+BASE_RUN = "base"  # the untrained model's folder, arms/base (study.py uses this name too)
 
 
 class RunProgress(BaseModel):
@@ -51,22 +50,10 @@ class StudyProgress(BaseModel):
 def logged_steps(metrics: Path) -> dict[int, dict]:
     """Step → its last logged row. A resumed run streams again the steps after its checkpoint, so a killed attempt's
     later steps appear twice until the run ends and rewrites the file."""
-    rows: dict[int, dict] = {}
-    if metrics.is_file():
-        for line in metrics.read_text().splitlines():
-            row = json.loads(line) if line.strip() else {}
-            if isinstance(row.get("step"), int) and "step_time" in row:
-                rows[row["step"]] = row
-    return rows
+    from traitrl.train.learning_check import read_metrics
 
-
-def _records(evals: Path) -> dict[str, dict]:
-    records = {}
-    for path in evals.glob("*.json") if evals.is_dir() else []:
-        record = read_json(path)
-        if "benchmark" in record and "n_items" in record:  # skips the folder's manifest.json
-            records[record["benchmark"]] = record
-    return records
+    rows = read_metrics(metrics) if metrics.is_file() else []
+    return {row["step"]: row for row in rows if isinstance(row.get("step"), int) and "step_time" in row}
 
 
 def _stage_seconds(run_dir: Path, stages: tuple[str, ...]) -> tuple[float, int]:
@@ -81,6 +68,7 @@ def study_progress(out: Path) -> StudyProgress:
     from traitrl.evals.run import select_benchmarks
     from traitrl.stats.plan import (
         cost_table,
+        eval_summaries,
         scored_seconds_per_item,
         train_step_seconds,
     )
@@ -91,7 +79,7 @@ def study_progress(out: Path) -> StudyProgress:
     config = StudyConfig.model_validate(read_json(manifest)["config"])
     names = select_benchmarks(config.eval.suite)
     runs = ([BASE_RUN] if config.eval.include_base else []) + [a.name for a in config.seeded_arms()]
-    records = {run: _records(out / "arms" / run / "evals") for run in runs}
+    records = {run: eval_summaries(out / "arms" / run / "evals") for run in runs}
     steps = {run: logged_steps(out / "arms" / run / "train" / "metrics.jsonl") for run in runs}
     step_times = [row["step_time"] for by_step in steps.values() for row in by_step.values()]
     step_seconds = statistics.median(step_times) if step_times else None
@@ -99,7 +87,8 @@ def study_progress(out: Path) -> StudyProgress:
     step_price = step_seconds or train_step_seconds(cost_table(), {
         "prompts_per_step": t.prompts_per_step, "num_generations": t.num_generations,
         "max_completion_tokens": t.max_completion_tokens})
-    per_item = scored_seconds_per_item(out) or cost_table()["eval_seconds_per_item"]
+    per_item = (scored_seconds_per_item(r for by_name in records.values() for r in by_name.values())
+                or cost_table()["eval_seconds_per_item"])
     scored = {}  # benchmark → seconds of a scoring with no cache hits, in this study
     for by_name in records.values():
         for name, r in by_name.items():

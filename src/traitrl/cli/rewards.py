@@ -119,21 +119,15 @@ def audit_command(
     def cut(text: str) -> str:
         return tokenizer.decode(tokenizer(text, add_special_tokens=False)["input_ids"][:cap])
 
-    if replies:
-        report = _audit_reply_files(replies, build_bank(seed=study.data.bank_seed), cut)
-        report["config"], report["max_completion_tokens"] = str(config), cap
-        if out:
-            write_json_atomic(out, report)
-        print(json.dumps(report, indent=2)) if as_json else _print_reply_audit(report, cap)
-        return
-    report = audit_rewards(build_bank(seed=study.data.bank_seed), cut, n_per_trait=n)
+    bank = build_bank(seed=study.data.bank_seed)
+    report = _audit_reply_files(replies, bank, cut) if replies else audit_rewards(bank, cut, n_per_trait=n)
     report["config"], report["max_completion_tokens"] = str(config), cap
     if out:
         write_json_atomic(out, report)
     if as_json:
         print(json.dumps(report, indent=2))
     else:
-        _print_audit(report, cap)
+        (_print_reply_audit if replies else _print_audit)(report, cap)
 
 
 def _audit_reply_files(paths: list[Path], bank: list, cut) -> dict:

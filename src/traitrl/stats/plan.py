@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -277,12 +278,16 @@ def format_plan(title: str, plan: PowerPlan, stages: list[StageCost], costs_sour
     return "\n".join(lines)
 
 
-def scored_seconds_per_item(pilot: Path) -> float | None:
-    """Scoring seconds per item the pilot actually scored, over every model's records: items read back from the
-    content cache are left out, since they cost nothing there and would cost the full price in a fresh study."""
+def eval_summaries(evals: Path) -> dict[str, dict]:
+    """Benchmark → the summary of its completed record in an eval folder (evals.record.list_benchmark_records)."""
+    return {name: read_json(evals / f"{name}.json") for name in list_benchmark_records(evals)}
+
+
+def scored_seconds_per_item(summaries: Iterable[dict]) -> float | None:
+    """Scoring seconds per item actually scored, over record summaries: items read back from the content cache are
+    left out, since they cost nothing there and would cost the full price in a fresh study."""
     seconds = scored = 0.0
-    for path in pilot.glob("arms/*/evals/*.json"):
-        record = read_json(path)
+    for record in summaries:
         computed = record.get("n_items", 0) - record.get("cache_hits", 0)
         if computed > 0 and record.get("seconds") is not None:
             seconds, scored = seconds + record["seconds"], scored + computed
@@ -303,20 +308,22 @@ def pilot_costs(pilot: Path, costs: dict) -> dict:
         if stage != "eval_base":  # a base eval read from the cache took seconds; evaluation is priced per item below
             out[f"{stage}_seconds"] = entry["seconds"]
             out["estimated_not_measured"] = [k for k in out["estimated_not_measured"] if k != f"{stage}_seconds"]
-    per_item = scored_seconds_per_item(pilot)
+    per_item = scored_seconds_per_item(summary for evals in (pilot / "arms").glob("*/evals")
+                                       for summary in eval_summaries(evals).values())
     if per_item is not None:
         out["eval_seconds_per_item"] = per_item
     arm_timings = [read_json(p) for p in sorted((pilot / "arms").glob("*/timings.json"))]
-    trains = [finished_stage(t, "train") for t in arm_timings if "seconds" in finished_stage(t, "train")]
+    trains = [e for t in arm_timings if "seconds" in (e := finished_stage(t, "train"))]
     train_cfg = study.get("train", {})
     if trains and train_cfg.get("steps"):
         out["train_seconds_per_step"] = float(np.mean([t["seconds"] for t in trains])) / train_cfg["steps"]
         out["train_reference_shape"] = {k: train_cfg[k] for k in costs["train_reference_shape"]}
         peaks["train"] = max(t.get("peak_rss_gib", 0) for t in trains)
-    evals = [finished_stage(t, "eval") for t in arm_timings if "seconds" in finished_stage(t, "eval")]
+    evals = [e for t in arm_timings if "seconds" in (e := finished_stage(t, "eval"))]
     if evals:
         peaks["eval"] = max(t.get("peak_rss_gib", 0) for t in evals)
-    measured = finished_stage(timings, "persist").get("seconds")
+    persist = finished_stage(timings, "persist")
+    measured = persist.get("seconds")
     if measured and study.get("persist") is not None:
         # The pilot's persistence wall time rescales every persist unit cost by measured / predicted for its config.
         from traitrl.persist.config import load_persist_config
@@ -327,7 +334,7 @@ def pilot_costs(pilot: Path, costs: dict) -> dict:
         if predicted > 0:
             for key in PERSIST_UNIT_COSTS:
                 out[key] = costs[key] * measured / predicted
-            peaks["persist"] = finished_stage(timings, "persist").get("peak_rss_gib")
+            peaks["persist"] = persist.get("peak_rss_gib")
     out["source"] = f"pilot {pilot}"
     return out
 

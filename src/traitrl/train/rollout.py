@@ -50,13 +50,13 @@ class RolloutConfig(BaseModel, extra="forbid"):
 class FastRollout:
     """rollout_func(prompts, trainer) -> {"prompt_ids", "completion_ids", "logprobs"} for GRPOTrainer."""
 
-    def __init__(self, processing_class, generation: RolloutConfig,
-                 references: dict[tuple[int, ...], list[int]] | None = None):
+    def __init__(self, processing_class, generation: RolloutConfig):
         import torch
 
         self.processing_class = processing_class
         self.generation = generation
-        self.references = references or {}  # prompt ids → reference completion ids (reference_in_group)
+        # prompt ids → reference completion ids, filled by make_rollout_func under reference_in_group
+        self.references: dict[tuple[int, ...], list[int]] = {}
         self.dtype = getattr(torch, generation.dtype)
         self._weights = None
         self.last_sampling_logprobs: list[list[float]] = []  # kept even when not returned, for checks and benches
@@ -137,16 +137,16 @@ def synced_rollout(model, tokenizer, dtype: str = "bfloat16") -> FastRollout:
     return rollout
 
 
-def reference_completions(processing_class, rows: list[dict]) -> dict[tuple[int, ...], list[int]]:
-    """For every trait row: its prompt's token ids (as the engine tokenises them) → the rubric's good reference reply
+def reference_completions(rollout: FastRollout, rows: list[dict]) -> dict[tuple[int, ...], list[int]]:
+    """For every trait row: its prompt's token ids (as `rollout` tokenises them) → the rubric's good reference reply
     as completion ids, ending in EOS as a finished sample does."""
     from traitrl.rewards.combine import parse_scenario_column
 
-    tokenize = FastRollout(processing_class, RolloutConfig()).tokenize
+    processing_class = rollout.processing_class
     trait = [(i, r) for i, r in enumerate(rows) if r.get("source") == "trait"]
     if not trait:
         return {}
-    prompts = tokenize([r["prompt"] for _, r in trait])
+    prompts = rollout.tokenize([r["prompt"] for _, r in trait])
     eos = processing_class.eos_token_id
     return {tuple(ids): processing_class(parse_scenario_column(r["scenario"], i).rubric.good_response,
                                          add_special_tokens=False)["input_ids"] + [eos]
@@ -163,5 +163,7 @@ def make_rollout_func(processing_class, generation: RolloutConfig, rows: list[di
         return None
     if generation.reference_in_group and not rows:
         raise ConfigError("rollout `reference_in_group` needs the training rows, to find each prompt's reference")
-    references = reference_completions(processing_class, rows) if generation.reference_in_group else None
-    return FastRollout(processing_class, generation, references)
+    rollout = FastRollout(processing_class, generation)
+    if generation.reference_in_group:
+        rollout.references = reference_completions(rollout, rows)
+    return rollout
