@@ -75,17 +75,39 @@ def per_arm_scores(run_dir):
     return scores
 
 
-def test_ray_gives_the_same_per_arm_metrics_as_local(tmp_path):
+def test_ray_gives_the_same_per_arm_metrics_as_local_and_reservations_keep_trainings_apart(tmp_path):
     pytest.importorskip("ray")
+    from traitrl.scheduling import TaskMemory, local_runtime_memory_gib
+
     path = sweep_file(tmp_path, {"doses": [0.5]})
     run_sweep(load_sweep_config(path), tmp_path / "local")
-    run_sweep(load_sweep_config(path), tmp_path / "ray", ray=True)
+    # Each training reserves 60 % of the runtime's memory, so the two (2 CPUs, one thread each) cannot overlap.
+    memory = TaskMemory(train=[("*", 0.6 * local_runtime_memory_gib())], eval=0.1)
+    run_sweep(load_sweep_config(path), tmp_path / "ray", ray=True, memory=memory)
     local, on_ray = per_arm_scores(tmp_path / "local"), per_arm_scores(tmp_path / "ray")
     assert local and local == on_ray
+    spans = []
     for arm in ("baseline-s0", "trait-all-d0.5-s0"):
         metrics = [json.loads((tmp_path / r / "arms" / arm / "train" / "metrics.jsonl").read_text().splitlines()[0])
                    for r in ("local", "ray")]
         assert metrics[0]["loss"] == metrics[1]["loss"] and metrics[0]["reward"] == metrics[1]["reward"]
+        train = json.loads((tmp_path / "ray" / "arms" / arm / "timings.json").read_text())["train"]["attempts"][-1]
+        spans.append((train["started_unix"], train["started_unix"] + train["seconds"]))
+    first, second = sorted(spans)
+    assert first[1] <= second[0], f"trainings overlapped: {spans}"
+
+
+def test_reservations_are_checked_before_any_work(tmp_path):
+    from traitrl.scheduling import TaskMemory
+
+    path = sweep_file(tmp_path, {"doses": [0.5]})
+    with pytest.raises(ConfigError, match="'trait-s\\*' matches no run of this study"):
+        run_sweep(load_sweep_config(path), tmp_path / "typo", ray=True, memory=TaskMemory(train=[("trait-s*", 9)]))
+    with pytest.raises(ConfigError, match="more than this machine's Ray runtime can grant"):
+        run_sweep(load_sweep_config(path), tmp_path / "huge", ray=True, memory=TaskMemory(train=[("*", 1e6)]))
+    with pytest.raises(ConfigError, match="add --ray"):
+        run_sweep(load_sweep_config(path), tmp_path / "local", memory=TaskMemory(eval=2))
+    assert not any((tmp_path / d).exists() for d in ("typo", "huge", "local"))
 
 
 @pytest.mark.parametrize("flags, use_ray, address", [([], False, None), (["--ray"], True, None),
@@ -100,4 +122,6 @@ def test_the_run_command_hands_ray_to_the_study(monkeypatch, tmp_path, flags, us
     monkeypatch.setattr(traitrl.study, "run_study", lambda config, out, **kw: seen.update(kw, name=config.name) or {})
     result = CliRunner().invoke(cli, ["run", "configs/standard.yaml", "--out", str(tmp_path), *flags])
     assert result.exit_code == 0, result.output
+    memory = seen.pop("memory")
     assert seen == {"name": "standard", "resume": True, "use_ray": use_ray, "ray_address": address}
+    assert memory.train == [] and memory.eval is None

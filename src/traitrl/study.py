@@ -24,6 +24,7 @@ from traitrl._util.seed import seed_everything
 from traitrl._util.timing import timed_stage
 from traitrl.config import ArmConfig, StudyConfig
 from traitrl.preflight import check_study
+from traitrl.scheduling import GIB, TaskMemory, local_runtime_memory_gib
 from traitrl.study_progress import BASE_RUN
 
 console = Console(stderr=True)
@@ -153,8 +154,8 @@ def evaluate(config: StudyConfig, model: str, out_dir: Path) -> None:
                           batch_size=config.eval.batch_size)
 
 
-def run_arm(config: StudyConfig, name: str, out: Path, resume: bool = True) -> Path:
-    """Mix, train and evaluate one arm in DIR/arms/<name>/ (a self-contained run directory); return its model."""
+def train_arm_stage(config: StudyConfig, name: str, out: Path, resume: bool = True) -> Path:
+    """Mix and train one arm in DIR/arms/<name>/ (a self-contained run directory); return its model."""
     import torch
 
     torch.set_num_threads(config.threads)
@@ -167,35 +168,63 @@ def run_arm(config: StudyConfig, name: str, out: Path, resume: bool = True) -> P
     rows = build_arm_mix(config, arm, out / "data" / "bank.jsonl", arm_dir)
     console.rule(f"[bold]train · {name} (dose {arm.dose:.0%}, {arm.method})")
     with timed_stage(arm_dir, "train"):
-        model_dir = train_arm(config, arm, rows, arm_dir, resume)
+        return train_arm(config, arm, rows, arm_dir, resume)
+
+
+def eval_arm_stage(config: StudyConfig, name: str, out: Path, model_dir: Path) -> Path:
+    """Evaluate one arm's trained model into DIR/arms/<name>/evals; return the model."""
+    import torch
+
+    torch.set_num_threads(config.threads)
+    seed_everything(config.seed)
     console.rule(f"[bold]evals · {name}")
-    with timed_stage(arm_dir, "eval"):
-        evaluate(config, str(model_dir), arm_dir / "evals")
-    return model_dir
+    with timed_stage(out / "arms" / name, "eval"):
+        evaluate(config, str(model_dir), out / "arms" / name / "evals")
+    return Path(model_dir)
 
 
-def run_arms(config: StudyConfig, out: Path, resume: bool, ray_address: str | None, use_ray: bool) -> dict[str, Path]:
+def run_arm(config: StudyConfig, name: str, out: Path, resume: bool = True) -> Path:
+    return eval_arm_stage(config, name, out, train_arm_stage(config, name, out, resume))
+
+
+def run_arms(config: StudyConfig, out: Path, resume: bool, ray_address: str | None, use_ray: bool,
+             memory: TaskMemory, node_gib: float | None) -> dict[str, Path]:
+    """Every arm, one after another or (use_ray) as Ray tasks; `node_gib`: the local Ray runtime's memory to hand
+    out (None on an existing cluster, whose nodes declare their own)."""
     names = [a.name for a in config.seeded_arms()]
     if not use_ray:
         return {name: run_arm(config, name, out, resume) for name in names}
     import ray
     import torch
 
-    ray.init(address=ray_address, ignore_reinit_error=True, include_dashboard=False, log_to_driver=True)
-    # One task per arm; declaring the threads as CPUs keeps Ray from oversubscribing a small machine.
-    remote_arm = ray.remote(num_cpus=config.threads, num_gpus=1 if torch.cuda.is_available() else 0)(run_arm)
-    paths = ray.get([remote_arm.remote(config, name, out.resolve(), resume) for name in names])
+    ray.init(address=ray_address, ignore_reinit_error=True, include_dashboard=False, log_to_driver=True,
+             **({"_memory": int(node_gib * GIB)} if node_gib is not None else {}))
+    # Two tasks per arm, each in a fresh worker (max_calls=1) so evaluation does not keep training's heap; declaring
+    # the threads as CPUs keeps Ray from oversubscribing a small machine.
+    task = dict(num_cpus=config.threads, num_gpus=1 if torch.cuda.is_available() else 0, max_calls=1)
+    train, evaluate_ = ray.remote(**task)(train_arm_stage), ray.remote(**task)(eval_arm_stage)
+    out = out.resolve()
+    models = {name: train.options(**memory.options(memory.train_gib(name))).remote(config, name, out, resume)
+              for name in names}
+    paths = ray.get([evaluate_.options(**memory.options(memory.eval)).remote(config, name, out, models[name])
+                     for name in names])
     return dict(zip(names, paths, strict=True))
 
 
 def run_study(config: StudyConfig, out: str | Path, resume: bool = True, use_ray: bool = False,
-              ray_address: str | None = None) -> dict[str, Path]:
-    """Run (or resume) every stage; return the report files."""
+              ray_address: str | None = None, memory: TaskMemory | None = None) -> dict[str, Path]:
+    """Run (or resume) every stage; return the report files. `memory`: what each Ray task reserves (scheduling)."""
     import torch
 
     torch.set_num_threads(config.threads)
     out = Path(out)
     check_study(config)  # fail before hours of training, not after
+    memory = memory or TaskMemory()
+    node_gib = local_runtime_memory_gib() if use_ray and ray_address is None else None
+    if memory.train or memory.eval:
+        if not use_ray:
+            raise ConfigError("--train-memory and --eval-memory are Ray reservations; add --ray or --ray-address")
+        memory.check([a.name for a in config.seeded_arms()], node_gib)
     if resume:
         _check_resumable(out, config)
     else:
@@ -217,7 +246,7 @@ def run_study(config: StudyConfig, out: str | Path, resume: bool = True, use_ray
         with timed_stage(out, "eval_base"):
             evaluate(config, config.model, out / "arms" / BASE_ARM / "evals")
     with timed_stage(out, "arms"):
-        models = run_arms(config, out, resume, ray_address, use_ray)
+        models = run_arms(config, out, resume, ray_address, use_ray, memory, node_gib)
 
     sections = {}
     if config.persist is not None:

@@ -31,6 +31,8 @@ class RunProgress(BaseModel):
     seconds_spent: float = Field(description="Training and evaluation time so far, killed attempts included.")
     seconds_left: float
     killed_attempts: int
+    peak_rss_gib: dict[str, float] = Field(default_factory=dict, description="Stage → its peak RSS so far (the "
+                                           "largest over attempts): what a Ray reservation for it should cover.")
 
 
 class StudyProgress(BaseModel):
@@ -56,10 +58,13 @@ def logged_steps(metrics: Path) -> dict[int, dict]:
     return {row["step"]: row for row in rows if isinstance(row.get("step"), int) and "step_time" in row}
 
 
-def _stage_seconds(run_dir: Path, stages: tuple[str, ...]) -> tuple[float, int]:
+def _stage_totals(run_dir: Path, stages: tuple[str, ...]) -> dict:
+    """Seconds and killed attempts summed over `stages`, and each stage's peak RSS."""
     timings = read_json(run_dir / "timings.json") if (run_dir / "timings.json").is_file() else {}
-    picked = [timings.get(s) or {} for s in stages]
-    return sum(t.get("seconds", 0.0) for t in picked), sum(t.get("killed_attempts", 0) for t in picked)
+    picked = {s: timings[s] for s in stages if timings.get(s)}
+    return {"seconds_spent": sum(t.get("seconds", 0.0) for t in picked.values()),
+            "killed_attempts": sum(t.get("killed_attempts", 0) for t in picked.values()),
+            "peak_rss_gib": {s: t["peak_rss_gib"] for s, t in picked.items() if "peak_rss_gib" in t}}
 
 
 def study_progress(out: Path) -> StudyProgress:
@@ -110,12 +115,11 @@ def study_progress(out: Path) -> StudyProgress:
             done_steps = config.train.steps
         left_steps = config.train.steps - done_steps if trained else 0
         left = [n for n in names if n not in records[run]]
-        spent, killed = _stage_seconds(out / "arms" / run, ("train", "eval")) if trained else \
-            _stage_seconds(out, ("eval_base",))
+        totals = _stage_totals(out / "arms" / run, ("train", "eval")) if trained else \
+            _stage_totals(out, ("eval_base",))
         progress.append(RunProgress(
             run=run, steps_done=done_steps, steps_total=config.train.steps if trained else None,
-            benchmarks_done=len(names) - len(left), benchmarks_total=len(names), seconds_spent=spent,
-            seconds_left=left_steps * step_price + sum(map(benchmark_seconds, left)),
-            killed_attempts=killed))
+            benchmarks_done=len(names) - len(left), benchmarks_total=len(names),
+            seconds_left=left_steps * step_price + sum(map(benchmark_seconds, left)), **totals))
     return StudyProgress(study=config.name, runs=progress, step_seconds=step_seconds,
                          report_written=(out / "report.json").is_file())

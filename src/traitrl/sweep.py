@@ -17,6 +17,7 @@ from traitrl._util.config import apply_overrides, load_yaml, parse_overrides, va
 from traitrl._util.errors import ConfigError
 from traitrl.config import ArmConfig, StudyConfig
 from traitrl.data.scenario import Domain
+from traitrl.scheduling import TaskMemory
 
 
 class DomainSubset(BaseModel):
@@ -63,9 +64,10 @@ def load_sweep_config(path: Path, overrides: list[str] | None = None) -> tuple[S
 
 
 def run_sweep(spec: tuple[StudyConfig, SweepMatrix], out: str | Path, ray: bool = False,
-              ray_address: str | None = None, resume: bool = True) -> dict[str, Path]:
-    """Run every arm of the expanded matrix as one study (the dose-response and transfer sections come with it)."""
+              ray_address: str | None = None, resume: bool = True, memory: TaskMemory | None = None) -> dict[str, Path]:
+    """Run every arm of the expanded matrix as one study (the dose-response and transfer sections come with it);
+    `memory`: what each Ray task reserves (traitrl.scheduling)."""
     from traitrl.study import run_study
 
     config, _ = spec
-    return run_study(config, out, resume=resume, use_ray=ray, ray_address=ray_address)
+    return run_study(config, out, resume=resume, use_ray=ray, ray_address=ray_address, memory=memory)

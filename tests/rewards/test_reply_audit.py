@@ -47,3 +47,41 @@ def test_a_reply_set_of_the_wrong_length_or_an_unknown_scenario_is_refused(tmp_p
     result = CliRunner().invoke(cli, ["rewards", "audit", "--replies", str(bad)])
     assert result.exit_code != 0
     assert f"{bad}:1: needs a string `reply` and an `id` of the config's scenario bank" in str(result.exception)
+
+
+def test_greedy_heldout_replies_are_audited_in_pairs_against_the_first_file(tmp_path):
+    from tests.helpers import tiny_model_dir
+    from traitrl.data.bank import build_bank
+    from traitrl.data.split import split_bank
+
+    split = split_bank(build_bank(seed=0))
+    runner = CliRunner()
+    first = tmp_path / "greedy_tiny.jsonl"
+    result = runner.invoke(cli, ["rewards", "replies", "--model", str(tiny_model_dir()), "--n", "2",
+                                 "--out", str(first)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in first.read_text().splitlines()]
+    traits = {s.trait.value for s in split.heldout}
+    assert len(rows) == 2 * len(traits) and {r["trait"] for r in rows} == traits
+    assert {r["id"] for r in rows} <= {s.id for s in split.heldout}
+    assert not {r["id"] for r in rows} & {s.id for s in split.train}
+    train_side = tmp_path / "train_side.jsonl"
+    result = runner.invoke(cli, ["rewards", "replies", "--model", str(tiny_model_dir()), "--n", "1", "--side", "train",
+                                 "--out", str(train_side)])
+    assert result.exit_code == 0, result.output
+    assert {json.loads(line)["id"] for line in train_side.read_text().splitlines()} <= {s.id for s in split.train}
+    result = runner.invoke(cli, ["rewards", "replies", "--model", "x", "--side", "test", "--out", str(train_side)])
+    assert result.exit_code != 0 and "'test': expected 'heldout' or 'train'" in result.output
+    # The same rows with the references as replies: a set that is better on the same scenarios, by a paired CI.
+    by_id = {s.id: s for s in split.heldout}
+    better = tmp_path / "references.jsonl"
+    better.write_text("".join(json.dumps({**r, "reply": by_id[r["id"]].rubric.good_response}) + "\n" for r in rows))
+    same = tmp_path / "same.jsonl"
+    same.write_text(first.read_text())
+    report = tmp_path / "audit.json"
+    result = runner.invoke(cli, ["rewards", "audit", "--replies", str(first), "--replies", str(better),
+                                 "--replies", str(same), "--out", str(report)])
+    assert result.exit_code == 0, result.output
+    vs_first = json.loads(report.read_text())["vs_first"]
+    assert vs_first[str(better)]["programmatic"]["ci_low"] > 0
+    assert vs_first[str(same)]["combined"] == {"difference": 0.0, "ci_low": 0.0, "ci_high": 0.0}

@@ -1,4 +1,5 @@
-"""`traitrl rewards list|validate|audit`: the grader registry, the grader validation report and the reward audit."""
+"""`traitrl rewards list|validate|audit|replies`: the grader registry, the grader validation report, the reward audit
+and a model's greedy replies to held-out scenarios for it."""
 
 from __future__ import annotations
 
@@ -152,7 +153,27 @@ def _audit_reply_files(paths: list[Path], bank: list, cut) -> dict:
             raise DataError(f"{name}: its scenario ids differ from {paths[0]}'s; audit replies to the same scenarios")
     report = audit_replies([by_id[i] for i in ids], {n: [r[i] for i in ids] for n, r in sets.items()}, cut)
     report["files"] = [str(p) for p in paths]
+    report["vs_first"] = _paired_vs_first(report)
     return report
+
+
+def _paired_vs_first(report: dict) -> dict:
+    """Each later reply file minus the first, per reward component, over the same scenarios: mean paired difference
+    and its 95 % bootstrap CI (e.g. a trait arm's replies against its baseline's)."""
+    import numpy as np
+
+    from traitrl.rewards.audit import REPLY_COMPONENTS
+    from traitrl.stats.paired import bootstrap_means, percentile_ci
+
+    first, *later = report["files"]
+    out = {}
+    for name in later:
+        out[name] = {}
+        for comp in REPLY_COMPONENTS:
+            diffs = np.asarray(report["sets"][name]["scores"][comp]) - np.asarray(report["sets"][first]["scores"][comp])
+            low, high = percentile_ci(bootstrap_means(diffs, 5000, np.random.default_rng(0)))
+            out[name][comp] = {"difference": float(diffs.mean()), "ci_low": low, "ci_high": high}
+    return out
 
 
 def _print_reply_audit(report: dict, cap: int) -> None:
@@ -173,3 +194,35 @@ def _print_reply_audit(report: dict, cap: int) -> None:
                       f"{entry['words']:.1f}", f"{entry['repeated_word_share']:.2f}")
     console.print(table)
     console.print("win columns: " + " / ".join(REPLY_COMPONENTS) + "; files: " + ", ".join(report["files"]))
+    for name, diffs in report["vs_first"].items():
+        console.print(f"{label(name)} − {label(report['files'][0])}: " + "; ".join(
+            f"{comp} {d['difference']:+.3f} [{d['ci_low']:+.3f}, {d['ci_high']:+.3f}]" for comp, d in diffs.items()))
+
+
+@app.command("replies")
+def replies_command(
+    model: str = typer.Option(..., help="Model spec as traitrl.models reads it: a trained run's train/final folder, a "
+                                        "registered name or a backend spec."),
+    out: Path = typer.Option(..., help="JSONL to write: {id, trait, reply} per held-out scenario."),
+    config: Path = typer.Option(Path("configs/quick.yaml"), help="Study config: bank seed and completion cap."),
+    n: int = typer.Option(20, "--n", min=1, help="Scenarios per trait."),
+    side: str = typer.Option("heldout", help="Bank side: 'heldout' (core items no study trains on) or 'train' "
+                             "(the core items training draws from: a trait reward that rises there but not on "
+                             "held-out items learned the items, not the trait)."),
+) -> None:
+    """A model's greedy replies to bank scenarios (by default the held-out side), capped as training caps
+    completions; audit them, with another model's replies to the same scenarios, by `audit --replies`."""
+    from traitrl._util.config import load_config
+    from traitrl._util.io import write_jsonl_atomic
+    from traitrl.config import StudyConfig
+    from traitrl.data.bank import build_bank
+    from traitrl.data.split import split_bank
+    from traitrl.rewards.audit import greedy_replies, per_trait_sample
+
+    if side not in ("heldout", "train"):
+        raise typer.BadParameter(f"{side!r}: expected 'heldout' or 'train'", param_hint="--side")
+    study = load_config(StudyConfig, config)
+    scenarios = per_trait_sample(getattr(split_bank(build_bank(seed=study.data.bank_seed)), side), n)
+    rows = greedy_replies(model, scenarios, study.train.max_completion_tokens)
+    write_jsonl_atomic(out, rows)
+    print(f"{len(rows)} greedy replies ({study.train.max_completion_tokens}-token cap) of {model} -> {out}")

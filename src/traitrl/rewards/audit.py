@@ -211,8 +211,29 @@ def audit_replies(scenarios: Sequence[Scenario], reply_sets: dict[str, Sequence[
             "words": sum(len(r.split()) for r in replies) / len(scenarios),
             "repeated_word_share": sum(map(repeated_word_share, replies)) / len(scenarios)}
         if name not in references:
+            entry["scores"] = {c: [value(r, c) for r in scored[name]] for c in REPLY_COMPONENTS}
             entry["win_vs"] = {t: {c: sum(value(a, c) > value(b, c) for a, b in zip(scored[name], scored[t],
                                                                                       strict=True)) / len(scenarios)
                                    for c in REPLY_COMPONENTS} for t in ("capped", "concise")}
         out["sets"][name] = entry
     return out
+
+
+def per_trait_sample(scenarios: Sequence[Scenario], n_per_trait: int) -> list[Scenario]:
+    """Up to `n_per_trait` scenarios of each trait, evenly spaced through the bank's order, so that two
+    models asked for replies get the same scenarios."""
+    by_trait: dict[str, list[Scenario]] = defaultdict(list)
+    for s in scenarios:
+        by_trait[s.trait.value].append(s)
+    return [s for _, pool in sorted(by_trait.items()) for s in pool[::max(1, len(pool) // n_per_trait)][:n_per_trait]]
+
+
+def greedy_replies(model_spec: str, scenarios: Sequence[Scenario], max_new_tokens: int,
+                   batch_size: int = 16) -> list[dict[str, str]]:
+    """{id, trait, reply} per scenario: the model's greedy reply to the scenario's conversation, capped as training
+    caps completions, for `audit_replies`."""
+    from traitrl.models import GenParams, get_model
+
+    replies = get_model(model_spec).generate([s.messages() for s in scenarios],
+                                             GenParams(max_new_tokens=max_new_tokens, batch_size=batch_size))
+    return [{"id": s.id, "trait": s.trait.value, "reply": r} for s, r in zip(scenarios, replies, strict=True)]
