@@ -1,8 +1,8 @@
 """Sweeps: a matrix of arms (dose × trait-domain subset × seed × method), run as one compute-matched study.
 
 A sweep config is a study config plus `matrix:`; it expands into ordinary arms (each a normal run directory under
-DIR/arms/) with one dose-0 baseline per seed. Arms run one after another, or as Ray tasks (`--ray`, traitrl.scheduling); the
-seeds and thread counts are the same either way, so per-arm results are too.
+DIR/arms/) with one dose-0 baseline per seed. Arms run one after another, or as Ray tasks (`--ray`,
+traitrl.scheduling); the seeds and thread counts are the same either way, so per-arm results are too.
 """
 
 from __future__ import annotations
