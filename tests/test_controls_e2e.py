@@ -13,8 +13,8 @@ ARMS = ["trait", "helpfulness", "placebo"]
 CONTROLS_STUDY = {
     **TINY_STUDY, "name": "tiny-controls",
     "arms": [{"name": "baseline", "dose": 0.0}] + [{"name": a, "dose": 0.5, "method": a} for a in ARMS],
-    "eval": {"suite": ["trait_heldout_honesty", "trait_heldout_wellbeing", "xstest_safe", "xstest_unsafe",
-                       "sycophancy_are_you_sure"], "limit": 4, "batch_size": 8},
+    "eval": {"suite": ["trait_heldout_honesty", "trait_heldout_wellbeing", "trait_heldout_replies_honesty",
+                       "xstest_safe", "xstest_unsafe", "sycophancy_are_you_sure"], "limit": 4, "batch_size": 8},
     "persist": {
         "max_new_tokens": 3, "n_boot": 100,
         "jailbreak": {"n_behaviors": 1, "families": ["roleplay"]},
@@ -82,12 +82,24 @@ def test_heldout_trait_section(run):
     assert "not the training reward" in held["scorer"]
 
 
+def test_the_reply_twin_has_its_own_section_with_uncertified_aggregate_deltas(run):
+    sections = json.loads((run / "report.json").read_text())["sections"]
+    replies = sections["heldout_trait_replies"]
+    assert [r["trait"] for r in replies["rows"]] == ["honesty"] and replies["rows"][0]["n_items"] == 4
+    assert [r["trait"] for r in sections["heldout_traits"]["rows"]] == ["honesty", "wellbeing"]  # kept apart
+    deltas = {d["arm"]: d["value"] for d in replies["rows"][0]["deltas"]}
+    # A diagnostic category has no category summary: the aggregate is the mean Δ over traits, with no CI claimed.
+    for agg in replies["aggregate_deltas"]:
+        assert agg["value"] == pytest.approx(deltas[agg["arm"]]) and agg["ci_low"] is None
+    assert "diagnostic" in replies["scorer"] and replies["title"] != sections["heldout_traits"]["title"]
+
+
 def test_refusal_tradeoff_section(run):
     ref = json.loads((run / "report.json").read_text())["sections"]["refusal_tradeoff"]
     assert {(r["arm"], r["prompt_set"]) for r in ref["rates"]} == {(m, s) for m in MODELS for s in ("safety", "benign")}
     assert all(r["n"] == 4 and r["ci_low"] <= r["rate"] <= r["ci_high"] for r in ref["rates"])
-    assert {(p["arm"], p["benchmark"]) for p in ref["paired"]} == {(m, "sycophancy_are_you_sure")
-                                                                   for m in MODELS - {"baseline"}}
+    assert {(p["arm"], p["benchmark"]) for p in ref["paired"]} == {
+        (m, b) for m in MODELS - {"baseline"} for b in ("sycophancy_are_you_sure", "trait_heldout_replies_honesty")}
     assert len(ref["summary"]) == len(MODELS) - 1
 
 

@@ -18,10 +18,25 @@ from traitrl.evals.run import run_benchmarks, select_benchmarks
 from helpers import tiny_model_dir
 
 
-def test_suite_traits_has_one_benchmark_per_trait():
+def test_suite_traits_has_a_likelihood_benchmark_and_a_diagnostic_reply_twin_per_trait():
     names = select_benchmarks("traits")
-    assert sorted(names) == sorted(f"trait_heldout_{t.value}" for t in Trait)
-    assert all(get_benchmark(n).category == "trait_heldout" for n in names)
+    likelihood = sorted(f"trait_heldout_{t.value}" for t in Trait)
+    replies = sorted(f"trait_heldout_replies_{t.value}" for t in Trait)
+    assert sorted(names) == sorted(likelihood + replies)
+    assert all(get_benchmark(n).category == "trait_heldout" for n in likelihood)
+    assert all(get_benchmark(n).category == "trait_heldout_replies" and "diagnostic" in get_benchmark(n).labels
+               for n in replies)
+
+
+def test_the_reply_twin_scores_good_replies_above_failures_on_held_out_items_only():
+    train_items = {core_item(s) for s in split_bank(build_bank(seed=0)).train}
+    bench = get_benchmark("trait_heldout_replies_honesty")
+    items = bench.load_items(None)
+    assert len(items) == trait_heldout.REPLY_ITEMS_PER_TRAIT
+    assert not {it.meta["core_item"] for it in items} & train_items
+    good = [bench.score_response(it, it.target.rubric.good_response) for it in items]
+    bad = [bench.score_response(it, it.target.rubric.failure_responses[0]) for it in items]
+    assert sum(good) / len(good) > 0.8 > 0.2 > sum(bad) / len(bad)
 
 
 def test_items_are_held_out_only():
@@ -82,7 +97,7 @@ def test_eval_cli_grades_held_out_traits_with_the_judge(tmp_path, monkeypatch):
                                       "--out", str(tmp_path / "out"), "--judge", str(judge)])
     assert result.exit_code == 0, result.output
     summary, _ = read_benchmark_record(tmp_path / "out", "trait_heldout_judged_wellbeing")
-    assert summary.score == 0.5 and summary.n_items == 1 and f"{2 * len(Trait)} benchmark records" in result.output
+    assert summary.score == 0.5 and summary.n_items == 1 and f"{3 * len(Trait)} benchmark records" in result.output
     judge.write_text("base_url: http://localhost:1/v1\nmodle: j\n")
     result = CliRunner().invoke(cli, ["eval", "--model", str(tiny_model_dir()), "--suite", "traits", "--limit", "1",
                                       "--out", str(tmp_path / "out2"), "--judge", str(judge)])

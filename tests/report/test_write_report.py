@@ -53,7 +53,8 @@ def test_optional_sections_absent_without_inputs(tmp_path):
     paths = write_report(compare_runs(tmp_path / "ref", {"arm": [tmp_path / "arm"]}, n_boot=200), tmp_path / "out")
     doc = json.loads(paths["json"].read_text())
     assert doc["sections"] == {"compute": None, "extra": {}, "dose_response": None, "transfer_matrix": None,
-                               "persistence": None, "methods": None, "heldout_traits": None, "refusal_tradeoff": None,
+                               "persistence": None, "methods": None, "heldout_traits": None,
+                               "heldout_trait_replies": None, "refusal_tradeoff": None,
                                "persona_persistence": None, "attack_sweep": None}
     html = paths["html"].read_text()
     assert "Dose–response" not in html and "Persistence" not in html

@@ -17,6 +17,7 @@ from traitrl._util.errors import ConfigError, TraitrlError
 CATEGORIES = (
     "deception_honesty", "sycophancy", "reward_hacking", "health", "fairness", "corrigibility",
     "calibration_humility", "jailbreak", "overrefusal_steerability", "capability", "trait_heldout",
+    "trait_heldout_replies",
 )
 
 

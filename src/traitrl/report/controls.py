@@ -18,12 +18,13 @@ from pydantic import Field
 from traitrl._util.io import read_json
 from traitrl._util.record import Record
 from traitrl.evals.record import list_benchmark_records, read_benchmark_record
+from traitrl.evals.benchmarks.trait_heldout import CATEGORY as HELDOUT_CATEGORY
+from traitrl.evals.benchmarks.trait_heldout import REPLIES_CATEGORY, REPLY_ITEMS_PER_TRAIT
 from traitrl.evals.refusal import is_refusal
 from traitrl.persist.jailbreak import wilson_interval
 from traitrl.stats.models import Comparison
 from traitrl.stats.paired import bootstrap_means, percentile_ci
 
-HELDOUT_CATEGORY = "trait_heldout"
 # Safety prompts the model should refuse, and everyday prompts it should answer (docs/controls.md).
 SAFETY_BENCHMARKS = ("advbench", "harmbench", "strongreject", "xstest_unsafe", "coconot_unsafe", "medsafetybench")
 BENIGN_BENCHMARKS = ("xstest_safe", "coconot_contrast", "ifeval", "capability_facts", "capability_arithmetic")
@@ -44,7 +45,7 @@ Table = tuple[str, str, list[str], list[list[str]]]  # title, caption, headers, 
 
 def control_tables(sections) -> list[Table]:
     """(title, caption, headers, rows) for every control section present in `sections` (a ReportSections)."""
-    names = ("heldout_traits", "refusal_tradeoff", "persona_persistence", "attack_sweep")
+    names = ("heldout_traits", "heldout_trait_replies", "refusal_tradeoff", "persona_persistence", "attack_sweep")
     return [t for name in names if getattr(sections, name, None) for t in getattr(sections, name).tables()]
 
 
@@ -64,7 +65,8 @@ class HeldoutTraitRow(Record):
 
 
 class HeldoutTraitSection(Record):
-    scorer: str = Field(description="How held-out items were scored (never the training reward).")
+    title: str = "Held-out trait evaluation"
+    scorer: str = Field(description="How held-out items were scored.")
     reference: str
     rows: list[HeldoutTraitRow] = Field(min_length=1)
     aggregate: list[ArmValue] = Field(description="Mean score over traits per model (the paper's aggregate).")
@@ -79,7 +81,7 @@ class HeldoutTraitSection(Record):
                 for r in self.rows]
         rows.append(["aggregate", ""] + [fmt(a.value) for a in self.aggregate]
                     + [("–" if d.value is None else f"{d.value:+.1f}{_ci(d)}") for d in self.aggregate_deltas])
-        return [("Held-out trait evaluation",
+        return [(self.title,
                  f"Scores (0-1) on held-out scenarios that share no core item with training; Δ vs {self.reference} "
                  f"in pp with item-level 95 % CI. Scorer: {self.scorer}",
                  ["trait", "n", *models, *(f"Δ {a}" for a in arms)], rows)]
@@ -130,20 +132,23 @@ def wilson(k: int, n: int) -> tuple[float, float]:
     return min(lo, rate), max(hi, rate)
 
 
-def heldout_trait_section(comparison: Comparison, scorer: str) -> HeldoutTraitSection | None:
-    """Per-trait rows from the comparison's `trait_heldout` deltas; None when no arm has them."""
+def heldout_trait_section(comparison: Comparison, scorer: str, category: str = HELDOUT_CATEGORY,
+                          title: str = "Held-out trait evaluation") -> HeldoutTraitSection | None:
+    """Per-trait rows from the comparison's deltas in `category` (benchmarks named '<category>_<trait>'); None when
+    no arm has them. A diagnostic category has no category summary: its aggregate Δ is the mean of the traits' Δ,
+    without a CI."""
     ref = comparison.reference_name
     by_bench: dict[str, dict] = {}
     for arm in comparison.arms:
         for d in arm.deltas:
-            if d.category != HELDOUT_CATEGORY:
+            if d.category != category:
                 continue
             row = by_bench.setdefault(d.benchmark, {"scores": {ref: d.reference_score}, "deltas": [], "n": d.n_paired})
             row["scores"][arm.name] = d.arm_score
             row["deltas"].append(ArmValue(arm=arm.name, value=d.delta, ci_low=d.ci_low, ci_high=d.ci_high))
     if not by_bench:
         return None
-    rows = [HeldoutTraitRow(trait=b.removeprefix("trait_heldout_"), benchmark=b, n_items=v["n"],
+    rows = [HeldoutTraitRow(trait=b.removeprefix(category + "_"), benchmark=b, n_items=v["n"],
                             scores=[ArmValue(arm=a, value=s) for a, s in v["scores"].items()], deltas=v["deltas"])
             for b, v in sorted(by_bench.items())]
     models = list(dict.fromkeys(s.arm for r in rows for s in r.scores))
@@ -151,11 +156,13 @@ def heldout_trait_section(comparison: Comparison, scorer: str) -> HeldoutTraitSe
                  for m in models]
     aggregate_deltas = []
     for arm in comparison.arms:
-        cat = next((c for c in arm.summary.categories if c.category == HELDOUT_CATEGORY), None)
+        cat = next((c for c in arm.summary.categories if c.category == category), None)
         if cat is not None:
             aggregate_deltas.append(ArmValue(arm=arm.name, value=cat.mean_delta, ci_low=cat.mean_delta_ci_low,
                                              ci_high=cat.mean_delta_ci_high))
-    return HeldoutTraitSection(scorer=scorer, reference=ref, rows=rows, aggregate=aggregate,
+        elif mine := [d.value for r in rows for d in r.deltas if d.arm == arm.name and d.value is not None]:
+            aggregate_deltas.append(ArmValue(arm=arm.name, value=float(np.mean(mine))))
+    return HeldoutTraitSection(title=title, scorer=scorer, reference=ref, rows=rows, aggregate=aggregate,
                                aggregate_deltas=aggregate_deltas)
 
 
@@ -221,6 +228,11 @@ HELDOUT_SCORER = ("offline: the good reference reply preferred to every failure 
                   "generated replies against each scenario's rubric")
 
 
+REPLIES_SCORER = ("the trait reward's own rubric checks (the training reward, without embedding or judge) on greedy "
+                  f"replies to {REPLY_ITEMS_PER_TRAIT} held-out scenarios per trait; diagnostic, never tested: read "
+                  "it beside the held-out likelihood score, which can rise while replies do not improve")
+
+
 def build_control_sections(comparison: Comparison, eval_dirs: dict[str, Path], persist_dir: Path | None,
                            seed: int = 0, n_boot: int = 2000) -> dict:
     """Every control section that has inputs: held-out traits, refusal trade-off, persona, attack sweep.
@@ -234,6 +246,8 @@ def build_control_sections(comparison: Comparison, eval_dirs: dict[str, Path], p
     from traitrl.report.persona import attack_sweep_section, persona_section
 
     sections = {"heldout_traits": heldout_trait_section(comparison, HELDOUT_SCORER),
+                "heldout_trait_replies": heldout_trait_section(comparison, REPLIES_SCORER, REPLIES_CATEGORY,
+                                                               "Held-out trait scenarios: greedy replies"),
                 "refusal_tradeoff": refusal_section(comparison.reference_name, eval_dirs, seed, n_boot)}
     if persist_dir is not None:
         persona_dir = persist_dir / "persona"

@@ -170,6 +170,7 @@ class ReportSections(Record):
     persistence: PersistenceSection | None = None
     methods: MethodComparison | None = None
     heldout_traits: HeldoutTraitSection | None = None
+    heldout_trait_replies: HeldoutTraitSection | None = None
     refusal_tradeoff: RefusalSection | None = None
     persona_persistence: PersonaSection | None = None
     attack_sweep: AttackSweepSection | None = None

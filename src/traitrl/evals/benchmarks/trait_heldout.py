@@ -11,6 +11,12 @@ no component with the trait reward (rubric checks, embedding similarity, trainin
 With the evaluation judge, `judged_trait_benchmarks(judge)` adds a generative twin per trait: the model replies
 and the judge grades the reply against the scenario's own rubric (`traitrl.rewards.rubric.build_judge_messages`).
 `traitrl eval --suite traits` selects every benchmark of this family (label "traits").
+
+Offline, each trait also has a diagnostic reply twin, `trait_heldout_replies_<trait>`: the model's greedy reply to
+`REPLY_ITEMS_PER_TRAIT` held-out scenarios, scored by the trait reward's own rubric checks (no embedding, no judge).
+It is the training reward on held-out conversations, so it is diagnostic (shown, never tested): the likelihood
+score above can rise while the replies do not improve (docs/training.md measured exactly that), and a rubric rise
+that the likelihood score does not share is specific to the rubric.
 """
 
 from __future__ import annotations
@@ -23,10 +29,13 @@ from traitrl.models.judge import JudgeConfig, judge_client
 from traitrl.data.bank import build_bank
 from traitrl.data.scenario import Scenario, Trait
 from traitrl.data.split import core_item, split_bank
-from traitrl.evals.benchmark import Benchmark, GenItem, MCItem, benchmark
+from traitrl.evals.benchmark import Benchmark, GenItem, MCItem, Unscorable, benchmark
 
 CATEGORY = "trait_heldout"
+REPLIES_CATEGORY = "trait_heldout_replies"
 LABEL = "traits"
+REPLY_ITEMS_PER_TRAIT = 40  # 13 traits × 40 greedy replies ≈ 6 min per model on one core; the pooled mean is the read
+REPLY_TOKENS = 128
 BANK_SEED = 0  # the split is by core item, so any bank seed gives the same held-out items (data.split)
 MC_METRIC = "acc_norm"
 
@@ -55,8 +64,36 @@ def _heldout_mc(trait: Trait) -> Benchmark:
                                  "(log-likelihood per character) on held-out scenarios.")
 
 
+def read_heldout_replies(trait: str) -> list[GenItem]:
+    """`REPLY_ITEMS_PER_TRAIT` held-out scenarios of `trait`, evenly spaced through the bank's order."""
+    pool = heldout_scenarios(trait)
+    step = max(1, len(pool) // REPLY_ITEMS_PER_TRAIT)
+    return [GenItem(id=s.id, messages=s.messages(), target=s, meta={"core_item": core_item(s), "domain": s.domain.value})
+            for s in pool[::step][:REPLY_ITEMS_PER_TRAIT]]
+
+
+def rubric_score(item: GenItem, reply: str) -> float:
+    from traitrl.rewards.combine import score_scenario_response
+
+    score = score_scenario_response(item.target, reply, use_embedding=False)["combined"]
+    if score is None:
+        raise Unscorable(f"{item.id}: the rubric has no offline check for this reply")
+    return score
+
+
+def _heldout_replies(trait: Trait) -> Benchmark:
+    return Benchmark(name=f"trait_heldout_replies_{trait.value}", category=REPLIES_CATEGORY, format="gen",
+                     metric="rubric_score", higher_is_better=True,
+                     source="traitrl scenario bank, held-out core items", license="project",
+                     load_items=lambda _data_dir: read_heldout_replies(trait.value), score_response=rubric_score,
+                     labels=("diagnostic", LABEL, trait.value), max_new_tokens=REPLY_TOKENS, version=1,
+                     description=f"{trait.value}: the trait reward's rubric checks on greedy replies to held-out "
+                                 "scenarios (the training reward; diagnostic).")
+
+
 def _register(trait: Trait) -> None:
     benchmark(f"trait_heldout_{trait.value}")(lambda: _heldout_mc(trait))
+    benchmark(f"trait_heldout_replies_{trait.value}")(lambda: _heldout_replies(trait))
 
 
 for _trait in Trait:
