@@ -201,7 +201,7 @@ def run_arms(config: StudyConfig, out: Path, resume: bool, ray_address: str | No
              **({"_memory": int(node_gib * GIB)} if node_gib is not None else {}))
     # Two tasks per arm, each in a fresh worker (max_calls=1) so evaluation does not keep training's heap; declaring
     # the threads as CPUs keeps Ray from oversubscribing a small machine.
-    task = dict(num_cpus=config.threads, num_gpus=1 if torch.cuda.is_available() else 0, max_calls=1)
+    task = {"num_cpus": config.threads, "num_gpus": 1 if torch.cuda.is_available() else 0, "max_calls": 1}
     train, evaluate_ = ray.remote(**task)(train_arm_stage), ray.remote(**task)(eval_arm_stage)
     out = out.resolve()
     models = {name: train.options(**memory.options(memory.train_gib(name))).remote(config, name, out, resume)

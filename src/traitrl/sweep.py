@@ -8,8 +8,8 @@ traitrl.scheduling); the seeds and thread counts are the same either way, so per
 from __future__ import annotations
 
 import itertools
-from typing import Literal
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 

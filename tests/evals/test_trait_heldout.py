@@ -4,9 +4,9 @@ twin scores with the evaluation judge and records a failed judge call as an erro
 from __future__ import annotations
 
 import pytest
+from helpers import tiny_model_dir
 
 from traitrl._util.errors import JudgeError
-from traitrl.models.judge import JudgeResult
 from traitrl.data.bank import build_bank
 from traitrl.data.scenario import Trait
 from traitrl.data.split import core_item, split_bank
@@ -14,8 +14,7 @@ from traitrl.evals.benchmark import get_benchmark
 from traitrl.evals.benchmarks import trait_heldout
 from traitrl.evals.record import read_benchmark_record
 from traitrl.evals.run import run_benchmarks, select_benchmarks
-
-from helpers import tiny_model_dir
+from traitrl.models.judge import JudgeResult
 
 
 def test_suite_traits_has_a_likelihood_benchmark_and_a_diagnostic_reply_twin_per_trait():
@@ -36,7 +35,8 @@ def test_the_reply_twin_scores_good_replies_above_failures_on_held_out_items_onl
     assert not {it.meta["core_item"] for it in items} & train_items
     good = [bench.score_response(it, it.target.rubric.good_response) for it in items]
     bad = [bench.score_response(it, it.target.rubric.failure_responses[0]) for it in items]
-    assert sum(good) / len(good) > 0.8 > 0.2 > sum(bad) / len(bad)
+    assert sum(good) / len(good) > 0.8
+    assert sum(bad) / len(bad) < 0.2
 
 
 def test_items_are_held_out_only():

@@ -17,9 +17,9 @@ from pydantic import Field
 
 from traitrl._util.io import read_json
 from traitrl._util.record import Record
-from traitrl.evals.record import list_benchmark_records, read_benchmark_record
 from traitrl.evals.benchmarks.trait_heldout import CATEGORY as HELDOUT_CATEGORY
 from traitrl.evals.benchmarks.trait_heldout import REPLIES_CATEGORY, REPLY_ITEMS_PER_TRAIT
+from traitrl.evals.record import list_benchmark_records, read_benchmark_record
 from traitrl.evals.refusal import is_refusal
 from traitrl.persist.jailbreak import wilson_interval
 from traitrl.stats.models import Comparison
