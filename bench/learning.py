@@ -186,12 +186,11 @@ def score_scenarios(model_path: str, scenarios: list, args, when: str) -> dict[s
 def paired_rise(before: list[float], after: list[float], seed: int) -> dict:
     import numpy as np
 
-    from traitrl.stats.paired import bootstrap_means, percentile_ci
+    from traitrl.stats.paired import paired_difference_ci
 
-    diffs = np.asarray(after) - np.asarray(before)
-    low, high = percentile_ci(bootstrap_means(diffs, 5000, np.random.default_rng(seed)))
-    return {"n": len(diffs), "before": float(np.mean(before)), "after": float(np.mean(after)),
-            "rise": float(diffs.mean()), "ci_low": low, "ci_high": high, "ci_excludes_0": low > 0 or high < 0}
+    rise, low, high = paired_difference_ci(before, after, seed)
+    return {"n": len(before), "before": float(np.mean(before)), "after": float(np.mean(after)),
+            "rise": rise, "ci_low": low, "ci_high": high, "ci_excludes_0": low > 0 or high < 0}
 
 
 def plot(result: dict, curve: tuple[list[int], list[float]], path: Path) -> None:

@@ -24,3 +24,13 @@ def task_memory(train_memory: list[str] | None, eval_memory: float | None):
     from traitrl.scheduling import TaskMemory, parse_train_memory
 
     return TaskMemory(train=parse_train_memory(train_memory or []), eval=eval_memory)
+
+
+def table_console():
+    """A rich console that prints tables at the terminal's width, and at 120 columns into pipes and logs (rich's
+    default of 80 there folds wide tables into unreadable cells)."""
+    import sys
+
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 120)

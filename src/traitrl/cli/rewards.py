@@ -4,12 +4,12 @@ and a model's greedy replies to held-out scenarios for it."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from traitrl.cli._options import table_console
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -27,7 +27,7 @@ def list_command() -> None:
 
 
 def _print_report(report: dict) -> None:
-    console = Console(width=None if sys.stdout.isatty() else 120)  # pipes and logs get full-width tables
+    console = table_console()
     table = Table(title=f"Grader validation ({report['n_rows']} labeled responses): {report['metric']}")
     for col in ("trait", "grader", "n", "pairwise acc", "vs subtle", "vs bad", "spearman"):
         table.add_column(col)
@@ -75,7 +75,7 @@ def validate_command(
 
 
 def _print_audit(report: dict, cap: int) -> None:
-    console = Console(width=None if sys.stdout.isatty() else 120)
+    console = table_console()
     table = Table(title=f"Reward audit: win rate of each gaming strategy (strictly higher reward) vs (a) the reference, "
                         f"(b) the reference cut to {cap} tokens, (c) a concise correct reply; target < "
                         f"{report['target']:.0%} vs (b) and (c)")
@@ -160,26 +160,20 @@ def _audit_reply_files(paths: list[Path], bank: list, cut) -> dict:
 def _paired_vs_first(report: dict) -> dict:
     """Each later reply file minus the first, per reward component, over the same scenarios: mean paired difference
     and its 95 % bootstrap CI (e.g. a trait arm's replies against its baseline's)."""
-    import numpy as np
-
     from traitrl.rewards.audit import REPLY_COMPONENTS
-    from traitrl.stats.paired import bootstrap_means, percentile_ci
+    from traitrl.stats.paired import paired_difference_ci
 
     first, *later = report["files"]
-    out = {}
-    for name in later:
-        out[name] = {}
-        for comp in REPLY_COMPONENTS:
-            diffs = np.asarray(report["sets"][name]["scores"][comp]) - np.asarray(report["sets"][first]["scores"][comp])
-            low, high = percentile_ci(bootstrap_means(diffs, 5000, np.random.default_rng(0)))
-            out[name][comp] = {"difference": float(diffs.mean()), "ci_low": low, "ci_high": high}
-    return out
+    scores = lambda name, comp: report["sets"][name]["scores"][comp]
+    return {name: {comp: dict(zip(("difference", "ci_low", "ci_high"),
+                                  paired_difference_ci(scores(first, comp), scores(name, comp)), strict=True))
+                   for comp in REPLY_COMPONENTS} for name in later}
 
 
 def _print_reply_audit(report: dict, cap: int) -> None:
     from traitrl.rewards.audit import REPLY_COMPONENTS
 
-    console = Console(width=None if sys.stdout.isatty() else 120)
+    console = table_console()
     table = Table(title=f"Replies vs references on {report['n']} scenarios: mean score per reward component, and "
                         f"share scoring strictly above (b) the reference cut to {cap} tokens and (c) a concise "
                         "correct reply")

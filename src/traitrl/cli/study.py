@@ -1,10 +1,9 @@
-import sys
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
-from traitrl.cli._options import EVAL_MEMORY, TRAIN_MEMORY, load_study_config, task_memory
+from traitrl.cli._options import EVAL_MEMORY, TRAIN_MEMORY, load_study_config, table_console, task_memory
 
 console = Console()
 SET_HELP = "Override a config key, e.g. --set train.steps=10 (repeatable)."
@@ -37,7 +36,7 @@ def status_command(out: Path = typer.Argument(..., help="A study folder (the --o
     from traitrl.study_progress import study_progress
 
     progress = study_progress(out)
-    wide = Console(width=None if sys.stdout.isatty() else 120)  # pipes and logs get the full table
+    wide = table_console()
     if as_json:
         print(progress.model_dump_json(indent=2))
         return
@@ -60,7 +59,8 @@ def status_command(out: Path = typer.Argument(..., help="A study folder (the --o
 
 def sweep_command(config: Path = typer.Argument(..., help="Sweep YAML, e.g. configs/dose_response.yaml."),
                   out: Path = typer.Option(..., "--out", help="Sweep directory; each arm is a run directory."),
-                  ray: bool = typer.Option(False, "--ray", help="Train and evaluate each arm as Ray tasks on a local Ray runtime."),
+                  ray: bool = typer.Option(False, "--ray", help="Train and evaluate each arm as Ray tasks on a local "
+                                                                "Ray runtime."),
                   ray_address: str = typer.Option(None, "--ray-address", help="Address of an existing Ray cluster."),
                   resume: bool = typer.Option(True, help="Continue a killed sweep in DIR (default) or start over."),
                   train_memory: list[str] = TRAIN_MEMORY, eval_memory: float = EVAL_MEMORY,

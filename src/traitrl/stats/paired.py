@@ -102,6 +102,13 @@ def mcnemar_power(n: int, p01: float, p10: float, alpha: float = 0.05) -> float:
     return float(total)
 
 
+def paired_difference_ci(before, after, seed: int = 0, n_boot: int = 5000) -> tuple[float, float, float]:
+    """Mean of `after` − `before` over paired items, with its 95 % percentile bootstrap CI: (mean, low, high)."""
+    diffs = np.asarray(after) - np.asarray(before)
+    low, high = percentile_ci(bootstrap_means(diffs, n_boot, np.random.default_rng(seed)))
+    return float(diffs.mean()), low, high
+
+
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float] | None:
     """Student-t interval of the mean of `values` (e.g. one Δ per training seed); None with fewer than two."""
     k = len(values)

@@ -66,10 +66,10 @@ def _heldout_mc(trait: Trait) -> Benchmark:
 
 def read_heldout_replies(trait: str) -> list[GenItem]:
     """`REPLY_ITEMS_PER_TRAIT` held-out scenarios of `trait`, evenly spaced through the bank's order."""
-    pool = heldout_scenarios(trait)
-    step = max(1, len(pool) // REPLY_ITEMS_PER_TRAIT)
+    from traitrl.rewards.audit import per_trait_sample
+
     return [GenItem(id=s.id, messages=s.messages(), target=s, meta={"core_item": core_item(s), "domain": s.domain.value})
-            for s in pool[::step][:REPLY_ITEMS_PER_TRAIT]]
+            for s in per_trait_sample(heldout_scenarios(trait), REPLY_ITEMS_PER_TRAIT)]
 
 
 def rubric_score(item: GenItem, reply: str) -> float:
