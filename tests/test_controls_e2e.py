@@ -13,6 +13,8 @@ ARMS = ["trait", "helpfulness", "placebo"]
 CONTROLS_STUDY = {
     **TINY_STUDY, "name": "tiny-controls",
     "arms": [{"name": "baseline", "dose": 0.0}] + [{"name": a, "dose": 0.5, "method": a} for a in ARMS],
+    # Guided GRPO: the rule under test is that every arm on the trait rows gets the same placed references.
+    "train": {**TINY_STUDY["train"], "rollout": {"reference_in_group": True}},
     "eval": {"suite": ["trait_heldout_honesty", "trait_heldout_wellbeing", "trait_heldout_replies_honesty",
                        "xstest_safe", "xstest_unsafe", "sycophancy_are_you_sure"], "limit": 4, "batch_size": 8},
     "persist": {
@@ -47,6 +49,20 @@ def test_control_arms_train_on_the_trait_rows_compute_matched(run):
     report = json.loads((run / "report.json").read_text())
     assert report["sections"]["compute"]["matched"] is True
     assert {a["name"]: a["meta"]["method"] for a in report["comparison"]["arms"]}["placebo"] == "placebo"
+
+
+def test_guidance_places_the_references_in_every_arm_on_the_trait_rows_and_none_in_the_baseline(run):
+    # Same rows, same placed references, own reward: a control differs from the trait arm in its reward alone.
+    def logged_keys(arm):
+        rows = (run / "arms" / arm / "train" / "metrics.jsonl").read_text().splitlines()
+        return {k for line in rows for k in json.loads(line)}
+
+    assert all("reward/sampled" in logged_keys(arm) for arm in ARMS)
+    assert "reward/sampled" not in logged_keys("baseline")  # dose 0: no trait row, nothing placed
+    learning = json.loads((run / "report.json").read_text())["sections"]["extra"]["learning"]["runs"]
+    assert all(learning[arm]["samples_only"] for arm in ARMS) and not learning["baseline"]["samples_only"]
+    report = (run / "report.md").read_text()
+    assert all(f"| {arm} (guided: part imitation" in report for arm in ARMS) and "| baseline (guided" not in report
 
 
 def test_each_arm_trains_with_its_own_reward(run):

@@ -23,6 +23,7 @@ from traitrl.train.constitution import (
     check_constitution_judges,
     constitution_budget,
     constitution_config,
+    constitution_rl_train,
     sl_prompt_count,
     sl_plan,
     sl_prompts,
@@ -30,6 +31,7 @@ from traitrl.train.constitution import (
 )
 from traitrl.train.critic import LocalGenerator, clean_revision, critique_and_revise, sample_principle
 from traitrl.models.store import load_model, load_tokenizer
+from traitrl.train.rollout import RolloutConfig
 
 QUICK = TrainConfig(steps=40, prompts_per_step=4, num_generations=4, max_completion_tokens=64)
 CONSTITUTION = parse_constitution("""
@@ -160,6 +162,13 @@ def test_local_generator_batches_and_respects_the_cap():
     out = gen(PROMPTS)
     assert len(out) == 3 and all(isinstance(t, str) for t in out)
     assert 3 <= gen.generated_tokens <= 3 * 4 and len(gen.last_token_counts) == 3
+
+
+def test_the_constitution_arms_rl_stage_never_gets_the_rubrics_reference_reply():
+    guided = QUICK.model_copy(update={"rollout": RolloutConfig(reference_in_group=True)})
+    rl = constitution_rl_train(guided, sft_steps=10)
+    assert rl.steps == 30 and not rl.rollout.reference_in_group
+    assert guided.rollout.reference_in_group  # the study's own settings, which the trait arms use, are untouched
 
 
 def test_tiny_constitution_arm_end_to_end(tmp_path):

@@ -133,6 +133,38 @@ def test_zero_spread_groups_are_counted_per_group_whatever_the_scaling():
     assert frac_group_zero_std(per_func, torch.tensor([1.0, 0.0]), 2) == pytest.approx(1.0)
 
 
+def test_the_samples_only_means_leave_out_the_placed_references():
+    from traitrl.train.grpo import sampled_reward_means
+
+    nan = float("nan")
+    # Rows 2 and 4 are placed references (reward 1.0); a sampled row no reward scored is excluded from the total.
+    per_func = torch.tensor([[0.0, 0.2], [0.1, 0.2], [1.0, 1.0], [nan, nan], [1.0, 1.0]])
+    placed = torch.tensor([False, False, True, False, True])
+    means = sampled_reward_means(per_func, torch.tensor([1.0, 0.5]), ["trait_reward", "reference_similarity"], placed)
+    assert means == pytest.approx({"reward/sampled": (0.1 + 0.2) / 2, "rewards/trait_reward/sampled": 0.05,
+                                   "rewards/reference_similarity/sampled": 0.2})
+
+
+def test_a_guided_run_logs_its_samples_reward_apart_from_the_placed_reference(tmp_path):
+    import random
+
+    from traitrl.data.generators import epistemic_humility
+    from traitrl.data.scenario import Domain
+
+    def reference_reward(prompts, completions, placed_reference, **_):
+        # Pays only the placed reference: TRL's mean sees it, the samples-only mean must not.
+        return [float(p) for p in placed_reference]
+
+    cfg = config(steps=2, num_generations=4, rollout={"engine": "fast", "reference_in_group": True})
+    scenarios = epistemic_humility.generate(Domain.science, random.Random(0), 4)
+    rows = mix_dose(generate_tasks(50), scenarios, cfg.steps, cfg.prompts_per_step, 1.0)
+    train_grpo(str(tiny_model_dir()), rows, [reference_reward], cfg, tmp_path)
+    steps = [s for s in map(json.loads, (tmp_path / "metrics.jsonl").read_text().splitlines()) if "loss" in s]
+    assert len(steps) == 2
+    assert all(s["rewards/reference_reward/mean"] == pytest.approx(0.25) for s in steps)  # 1 of G = 4 placed
+    assert all(s["reward/sampled"] == 0.0 and s["rewards/reference_reward/sampled"] == 0.0 for s in steps)
+
+
 def test_per_step_metrics_land_in_metrics_jsonl(tmp_path):
     cfg = config(steps=2, rollout={"engine": "fast"})
     train_grpo(str(tiny_model_dir()), rows_for(cfg), [task_reward(), length_reward], cfg, tmp_path)

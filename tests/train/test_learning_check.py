@@ -59,3 +59,17 @@ def test_replies_that_grow_into_the_cap_are_flagged_and_a_short_run_is_not():
     assert check_cap(history([0.9] * 10 + [0.1] * 40, key="completions/clipped_ratio")).flag is None
     # TRL's end-of-run summary row (99.0 in `history`) is never read as a step.
     assert check_cap(history([0.2] * 10, key="completions/clipped_ratio")).last_cut == 0.2
+
+
+def test_a_guided_run_is_judged_on_its_samples_not_on_the_placed_reference():
+    # Under reference_in_group TRL's mean includes the reference, which scores high every step: a rising share of
+    # the reference-like total would pass the check while the samples stay flat. The samples-only key decides.
+    rng = random.Random(2)
+    rows = history([0.2 + 0.01 * i for i in range(40)])
+    for row in rows[:-1]:
+        row["rewards/trait_reward/sampled"] = 0.2 + rng.gauss(0, 0.05)
+    trend = check_learning(rows, "trait_reward", arm="trait")
+    assert trend.samples_only and not trend.learned and trend.flag == "arm trait did not learn its reward"
+    # Without the samples-only key (an unguided run) the same TRL mean is read, and it rose.
+    unguided = check_learning(history([0.2 + 0.01 * i for i in range(40)]), "trait_reward")
+    assert unguided.learned and not unguided.samples_only

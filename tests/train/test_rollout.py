@@ -6,7 +6,7 @@ import torch
 from tests.helpers import tiny_model_dir
 from traitrl._util.errors import ConfigError
 from traitrl.models.store import load_model, load_tokenizer
-from traitrl.train.rollout import FastRollout, RolloutConfig, make_rollout_func, sampling_params
+from traitrl.train.rollout import PLACED_FIELD, FastRollout, RolloutConfig, make_rollout_func, sampling_params
 from traitrl.models.rollout_engine import SamplingParams, _sample
 
 CHATS = [[{"role": "user", "content": "What is the capital of France?"}],
@@ -155,9 +155,23 @@ def test_reference_in_group_puts_each_trait_prompts_reference_in_its_group_and_l
     assert all(c != reference[:cap] for c in completions[:group - 1])
     assert all(c != reference[:cap] for c in completions[group:])  # task prompts have no reference
     assert out["logprobs"] is None
+    # The rollout marks exactly the placed completion, for the learning check's samples-only reward.
+    assert out[PLACED_FIELD] == [i == group - 1 for i in range(2 * group)]
     # A reference shorter than the cap ends in EOS, as a finished sample does.
-    full = rollout.place_references(out["prompt_ids"][:1], [[1]], cap=len(reference) + 5)
-    assert full[0] == reference + [tokenizer.eos_token_id]
+    full, placed = rollout.place_references(out["prompt_ids"][:1], [[1]], cap=len(reference) + 5)
+    assert full[0] == reference + [tokenizer.eos_token_id] and placed == [True]
+
+
+def test_a_rollout_without_guidance_marks_no_placed_reference():
+    from types import SimpleNamespace
+
+    path = str(tiny_model_dir())
+    model, tokenizer = load_model(path).eval(), load_tokenizer(path)
+    trainer = SimpleNamespace(model=model, accelerator=SimpleNamespace(unwrap_model=lambda m: m),
+                              generation_kwargs={"max_new_tokens": 4, "eos_token_id": tokenizer.eos_token_id,
+                                                 "temperature": 1.0, "do_sample": True})
+    out = make_rollout_func(tokenizer, RolloutConfig())(CHATS[:2], trainer)
+    assert PLACED_FIELD not in out
 
 
 def test_reference_in_group_is_refused_where_it_cannot_work():

@@ -39,6 +39,7 @@ class LearningRow(BaseModel):
     last_mean: float | None
     learned: bool
     flag: str | None
+    samples_only: bool = False  # the curve left out reference replies placed among the completions (guided GRPO)
     first_cut: float | None  # share of replies cut at the cap, first and last fifth of the steps (None: not logged)
     last_cut: float | None
     cap_flag: str | None
@@ -91,7 +92,8 @@ def _rows(section: LearningSection) -> list[list[str]]:
     def num(x: float | None, fmt: str = "+.4f") -> str:
         return "–" if x is None else format(x, fmt)
 
-    return [[name, str(t.n_steps), f"{num(t.first_mean, '.3f')} → {num(t.last_mean, '.3f')}", num(t.slope_per_step),
+    return [[name + (" (guided: part imitation; samples' reward)" if t.samples_only else ""), str(t.n_steps),
+             f"{num(t.first_mean, '.3f')} → {num(t.last_mean, '.3f')}", num(t.slope_per_step),
              f"{num(t.ci_low)} to {num(t.ci_high)}", "yes" if t.learned else "NO",
              f"{num(t.first_cut, '.0%')} → {num(t.last_cut, '.0%')}" + (" (FLAGGED)" if t.cap_flag else "")]
             for name, t in section.runs.items()]
@@ -106,7 +108,8 @@ def learning_html(section: LearningSection) -> str:
                            "Least-squares slope of the total training reward per step, with its t interval. A run "
                            "whose interval reaches 0 did not learn its reward, and its arm's headline says so. So does "
                            "a run whose replies were mostly (over half) cut at the completion cap in its last fifth of "
-                           "steps.")
+                           "steps. Where reference replies were placed among the completions (guided GRPO), the "
+                           "curve is the sampled completions' reward alone.")
 
 
 def learning_markdown(section: LearningSection) -> list[str]:

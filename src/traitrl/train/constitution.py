@@ -229,6 +229,14 @@ def constitution_reward_funcs(study_model: str, cfg: ConstitutionConfig) -> list
     return [task_reward(), constitution_reward(judge=judge, path=cfg.path, batch_size=cfg.batch_size)]
 
 
+def constitution_rl_train(train: TrainConfig, sft_steps: int) -> TrainConfig:
+    """The study's training settings for the RLAIF stage: the steps the SL stage left, and never a placed
+    reference reply (`rollout.reference_in_group`). The rubric's good reply is the trait method's target; a
+    constitution arm writes its own targets from principles and must not see it."""
+    rollout = train.rollout.model_copy(update={"reference_in_group": False})
+    return train.model_copy(update={"steps": train.steps - sft_steps, "rollout": rollout})
+
+
 def train_constitution_arm(config: StudyConfig, arm: ArmConfig, rows: list[dict], out_dir: str | Path,
                            resume: bool = True, critic=None, reward_funcs: list | None = None) -> Path:
     """SL-CAI then RLAIF for one arm; returns the final merged model folder (out_dir/final).
@@ -253,7 +261,7 @@ def train_constitution_arm(config: StudyConfig, arm: ArmConfig, rows: list[dict]
         sl_dir = out_dir / SL_DIR
         start_model = str(run_sl_stage(config.model, rows, train, cfg, sl_dir, seed, critic=critic))
         sl_counts = read_json(sl_dir / "sl_summary.json")
-    rl_train = train.model_copy(update={"steps": train.steps - cfg.sft_steps})
+    rl_train = constitution_rl_train(train, cfg.sft_steps)
     rl_rows = rows[cfg.sft_steps * train.prompts_per_step:]
     funcs = reward_funcs if reward_funcs is not None else constitution_reward_funcs(config.model, cfg)
     final = train_grpo(start_model, rl_rows, funcs, rl_train, out_dir, seed=seed, resume=resume)

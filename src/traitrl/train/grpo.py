@@ -19,6 +19,7 @@ from traitrl.rewards.registry import Grader
 from traitrl.train.checkpoints import (check_same_config, clear_outputs, install_atomic_checkpoints,
                                        resume_checkpoint, save_model_atomic)
 from traitrl.train.config import TrainConfig
+from traitrl.train.rollout import PLACED_FIELD
 
 FINAL_DIR = "final"
 SUMMARY_FILE = "train_summary.json"
@@ -109,12 +110,14 @@ def split_generation_batch(cfg: TrainConfig, world_size: int) -> tuple[int, int]
 
 
 def trainer_class():
-    """GRPOTrainer plus a per-step `frac_group_zero_std` metric.
+    """GRPOTrainer plus a per-step `frac_group_zero_std` metric and, under `reference_in_group`, the rewards of the
+    sampled completions alone (sampled_reward_means).
 
     TRL's own `frac_reward_zero_std` flags a completion when the std its advantage is divided by is zero: per group
     under scale_rewards 'group', but one batch-wide flag under 'batch', so it cannot say how many groups gave no
     gradient. This counts groups whose weighted total reward has no spread, whatever the scaling.
     """
+    import torch
     from trl import GRPOTrainer
 
     class TraitrlGRPOTrainer(GRPOTrainer):
@@ -122,11 +125,38 @@ def trainer_class():
             per_func = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
             mode = "train" if self.model.training else "eval"
             group = self.num_generations if mode == "train" else self.num_generations_eval
-            self._metrics[mode]["frac_group_zero_std"].append(frac_group_zero_std(
-                per_func, self.reward_weights.to(per_func.device), group))
+            weights = self.reward_weights.to(per_func.device)
+            self._metrics[mode]["frac_group_zero_std"].append(frac_group_zero_std(per_func, weights, group))
+            if inputs and PLACED_FIELD in inputs[0]:
+                # per_func holds every process's rows, in process order, as accelerate gathers them
+                placed = self.accelerator.gather(
+                    torch.tensor([x[PLACED_FIELD] for x in inputs], device=per_func.device))
+                names = [f.__name__ for f in self.reward_funcs]
+                for key, value in sampled_reward_means(per_func, weights, names, placed).items():
+                    self._metrics[mode][key].append(value)
             return per_func
 
     return TraitrlGRPOTrainer
+
+
+def sampled_reward_means(rewards_per_func, weights, names: list[str], placed) -> dict[str, float]:
+    """The step's rewards over the sampled completions alone, leaving out the placed reference replies of
+    `reference_in_group`: TRL's own `reward` mean includes them, so under guidance it would not say whether the
+    policy's samples improved. Keys: `sampled_key("reward")` for the weighted total, `sampled_key(name)` per reward."""
+    import torch
+
+    sampled = rewards_per_func[~torch.as_tensor(placed, dtype=torch.bool, device=rewards_per_func.device)]
+    totals = (sampled * weights[None]).nansum(dim=1)
+    totals = totals[~torch.isnan(sampled).all(dim=1)]  # rows no reward scored, as TRL excludes them
+    out = {sampled_key("reward"): float(totals.mean()) if len(totals) else float("nan")}
+    for column, name in enumerate(names):
+        out[sampled_key(name)] = float(torch.nanmean(sampled[:, column])) if len(sampled) else float("nan")
+    return out
+
+
+def sampled_key(reward: str) -> str:
+    """The metrics key of a reward's samples-only mean ('reward' is the weighted total)."""
+    return "reward/sampled" if reward == "reward" else f"rewards/{reward}/sampled"
 
 
 def frac_group_zero_std(rewards_per_func, weights, group_size: int) -> float:

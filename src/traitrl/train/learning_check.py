@@ -20,7 +20,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from traitrl._util.errors import DataError
-from traitrl.train.grpo import METRICS_FILE
+from traitrl.train.grpo import METRICS_FILE, sampled_key
 
 
 class RewardTrend(BaseModel):
@@ -35,6 +35,7 @@ class RewardTrend(BaseModel):
     last_mean: float
     learned: bool
     flag: str | None  # "arm X did not learn its reward" when the CI does not lie above 0
+    samples_only: bool = False  # the curve left out reference replies placed among the completions (curve_key)
 
 
 CUT_KEY = "completions/clipped_ratio"  # TRL's share of a step's completions that hit max_completion_length
@@ -66,11 +67,19 @@ def read_metrics(metrics: str | Path | list[dict]) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def curve_key(rows: list[dict], reward: str) -> str:
+    """The metrics key of a reward's curve: its samples-only mean where the run logged one (a run with reference
+    replies placed among its completions, train.rollout.reference_in_group), else TRL's mean over all completions."""
+    sampled = sampled_key(reward)
+    return sampled if any(sampled in row for row in rows) else metric_key(reward)
+
+
 def read_reward_curve(metrics: str | Path | list[dict], reward: str = "reward") -> tuple[list[int], list[float]]:
-    """(steps, values) of one reward from a metrics.jsonl (or its parsed rows); steps where it is missing or NaN
-    (no row of that reward in the step) are skipped."""
+    """(steps, values) of one reward from a metrics.jsonl (or its parsed rows), over the sampled completions alone
+    where the run placed reference replies among them (curve_key); steps where it is missing or NaN (no row of that
+    reward in the step) are skipped."""
     rows = read_metrics(metrics)
-    key = metric_key(reward)
+    key = curve_key(rows, reward)
     steps, values = [], []
     for row in rows:
         value = row.get(key)
@@ -105,13 +114,14 @@ def fit_slope(steps: list[int], values: list[float], level: float = 0.95) -> tup
 def check_learning(metrics: str | Path | list[dict], reward: str = "reward", arm: str = "arm",
                    level: float = 0.95) -> RewardTrend:
     """The reward curve's slope and CI for one arm, flagged when the CI does not exclude 0 from above."""
-    steps, values = read_reward_curve(metrics, reward)
+    rows = read_metrics(metrics)
+    steps, values = read_reward_curve(rows, reward)
     slope, low, high = fit_slope(steps, values, level)
     first, last = fifth_means(values)
     learned = not math.isnan(low) and low > 0
     return RewardTrend(
         reward=reward, n_steps=len(steps), slope_per_step=slope, ci_low=low, ci_high=high, level=level,
-        first_mean=first, last_mean=last, learned=learned,
+        first_mean=first, last_mean=last, learned=learned, samples_only=curve_key(rows, reward) != metric_key(reward),
         flag=None if learned else f"arm {arm} did not learn its reward",
     )
 

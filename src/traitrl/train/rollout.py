@@ -17,6 +17,9 @@ from pydantic import BaseModel, Field, model_validator
 from traitrl._util.errors import ConfigError
 
 RolloutFunc = Callable[[list, Any], dict[str, list]]
+# Extra rollout field (TRL hands it to the reward functions and the trainer's inputs): True where the completion is
+# the placed reference reply of `reference_in_group`, not a sample.
+PLACED_FIELD = "placed_reference"
 
 # generation_kwargs keys the fast engine honours; TRL fills the rest (pad/bos ids, cache_implementation) for HF.
 _HANDLED_KWARGS = {"max_new_tokens", "do_sample", "temperature", "top_p", "top_k", "min_p", "repetition_penalty",
@@ -36,8 +39,9 @@ class RolloutConfig(BaseModel, extra="forbid"):
     reference_in_group: bool = Field(False, description="Off-policy guidance, as in LUFFY (Yan et al., 2025): in the "
                                      "group of each trait prompt, the last of the G completions is the rubric's good "
                                      "reference reply (cut to the completion cap) instead of a sample. It is rewarded "
-                                     "and weighted like the samples, so the arm is part imitation; off in every "
-                                     "shipped config.")
+                                     "and weighted like the samples, so the arm is part imitation. Every arm on trait "
+                                     "rows gets it (controls included; a constitution arm never). On in "
+                                     "configs/quick.yaml and configs/standard.yaml.")
 
     @model_validator(mode="after")
     def _guidance_needs_the_fast_engine(self) -> RolloutConfig:
@@ -84,19 +88,22 @@ class FastRollout:
         params = sampling_params(trainer.generation_kwargs)
         prompt_ids = self.tokenize(prompts, trainer)
         out = self.generate_ids(prompt_ids, params)
+        extra = {}
         if self.references:
-            out["completion_ids"] = self.place_references(prompt_ids, out["completion_ids"], params.max_new_tokens)
-        return {**out, "logprobs": out["logprobs"] if self.generation.return_logprobs else None}
+            out["completion_ids"], extra[PLACED_FIELD] = self.place_references(prompt_ids, out["completion_ids"],
+                                                                               params.max_new_tokens)
+        return {**out, "logprobs": out["logprobs"] if self.generation.return_logprobs else None, **extra}
 
     def place_references(self, prompt_ids: list[list[int]], completions: list[list[int]],
-                         cap: int) -> list[list[int]]:
-        """The last completion of each prompt that has a reference becomes that reference, cut to `cap` tokens."""
+                         cap: int) -> tuple[list[list[int]], list[bool]]:
+        """The last completion of each prompt that has a reference becomes that reference, cut to `cap` tokens.
+        Also returns which completions were replaced, so the learning check can read the samples' reward alone."""
         last = {tuple(ids): i for i, ids in enumerate(prompt_ids)}
-        placed = list(completions)
+        placed, is_reference = list(completions), [False] * len(completions)
         for key, i in last.items():
             if key in self.references:
-                placed[i] = self.references[key][:cap]
-        return placed
+                placed[i], is_reference[i] = self.references[key][:cap], True
+        return placed, is_reference
 
     def generate_ids(self, prompt_ids: list[list[int]], params, seed: int | None = None) -> dict[str, list]:
         """Sample one completion per prompt row; identical rows share one prefill. `seed`: torch.manual_seed first."""
