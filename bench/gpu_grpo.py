@@ -1,9 +1,10 @@
 """GRPO on one GPU: step time, rollout tokens/s and MFU for random-init Qwen2.5-0.5B and -1.5B shapes.
 
-Runs TRL's GRPOTrainer as a study arm would on a GPU (bf16 weights and autocast, full fine-tuning, beta 0, no gradient
-checkpointing, cuDNN attention off: see --cudnn-attention) on synthetic prompts with a trivial length reward.
-Generation is HF `generate`, and vLLM colocate when vLLM is installed. Models are built from config dicts of the real
-architectures, real vocabulary included, so no weights are needed. Any tokenizer works: ids it lacks decode to
+Runs TRL's GRPOTrainer as a study arm would on a GPU (bf16 autocast over bf16 weights, or over fp32 master weights with
+--master-weights fp32; full fine-tuning, beta 0, no gradient checkpointing, cuDNN attention off: see
+--cudnn-attention) on synthetic prompts with a trivial length reward. Generation is HF `generate`, and vLLM
+colocate when vLLM is installed. Models are built from config dicts of the real architectures, real vocabulary
+included, so no weights are needed. Any tokenizer works: ids it lacks decode to
 nothing, and the speed does not depend on the text. A random model almost never samples EOS, so every completion runs
 to --completion-tokens.
 
@@ -44,6 +45,7 @@ QWEN25_SHAPES = {
                      "num_key_value_heads": 2, "vocab_size": 151936, "tie_word_embeddings": True},
 }
 MODES = ("hf", "vllm")
+WEIGHT_DTYPES = {"bf16": "bfloat16", "fp32": "float32"}
 WORDS = ("river", "stone", "quiet", "market", "lantern", "orchard", "signal", "harbor", "copper", "meadow")
 
 
@@ -59,6 +61,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--completion-tokens", type=int, default=256)
     parser.add_argument("--peak-tflops", type=float, default=H100_BF16_DENSE_TFLOPS,
                         help="Peak dense bf16 TFLOP/s of one GPU (H100 SXM: 989).")
+    parser.add_argument("--master-weights", default="bf16", help="Comma list: bf16 (bf16 weights and autocast), fp32 "
+                        "(fp32 master weights under bf16 autocast: traitrl's `mixed_precision: bf16` with "
+                        "`dtype: float32`).")
     parser.add_argument("--vllm-gpu-memory", type=float, default=0.3, help="GPU share vLLM colocate may take.")
     parser.add_argument("--cudnn-attention", action="store_true",
                         help="Keep PyTorch's cuDNN SDPA backend. Off by default: it builds a plan for every new shape "
@@ -74,6 +79,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for mode in args.modes.split(","):
         if mode not in MODES:
             parser.error(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
+    for weights in args.master_weights.split(","):
+        if weights not in WEIGHT_DTYPES:
+            parser.error(f"unknown master weights {weights!r}; choose from {', '.join(WEIGHT_DTYPES)}")
     return args
 
 
@@ -160,7 +168,7 @@ def summarize(rollouts: list[dict], end: float, warmup_steps: int, n_params: int
     }
 
 
-def run_case(shape: str, mode: str, args: argparse.Namespace, tokenizer) -> dict:
+def run_case(shape: str, mode: str, weights: str, args: argparse.Namespace, tokenizer) -> dict:
     from accelerate import PartialState
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
@@ -173,9 +181,10 @@ def run_case(shape: str, mode: str, args: argparse.Namespace, tokenizer) -> dict
     n_steps = args.warmup_steps + args.steps
     batch = args.prompts_per_step * args.num_generations
     config = GRPOConfig(
-        output_dir=str(args.work_dir / f"{shape}-{mode}"), max_steps=n_steps, seed=0,
+        output_dir=str(args.work_dir / f"{shape}-{mode}-{weights}"), max_steps=n_steps, seed=0,
         per_device_train_batch_size=batch, num_generations=args.num_generations,
-        max_completion_length=args.completion_tokens, bf16=True, model_init_kwargs={"dtype": "bfloat16"},
+        max_completion_length=args.completion_tokens, bf16=True,
+        model_init_kwargs={"dtype": WEIGHT_DTYPES[weights]},
         gradient_checkpointing=False, beta=0.0,
         use_vllm=mode == "vllm", vllm_mode="colocate", vllm_gpu_memory_utilization=args.vllm_gpu_memory,
         vllm_max_model_length=args.prompt_tokens * 2 + args.completion_tokens,  # prompt lengths are approximate
@@ -193,7 +202,7 @@ def run_case(shape: str, mode: str, args: argparse.Namespace, tokenizer) -> dict
     del trainer
     gc.collect()
     torch.cuda.empty_cache()
-    return {"model": shape, "mode": mode, "world_size": state.num_processes, **result}
+    return {"model": shape, "mode": mode, "weights": weights, "world_size": state.num_processes, **result}
 
 
 def package_versions() -> dict[str, str | None]:
@@ -207,16 +216,16 @@ def package_versions() -> dict[str, str | None]:
 
 
 def format_table(results: list[dict], peak_tflops: float) -> str:
-    header = (f"{'model':<13} {'mode':<5} {'N (M)':>6} {'step s':>7} {'range s':>11} {'rollout s':>9} "
+    header = (f"{'model':<13} {'mode':<5} {'wts':<4} {'N (M)':>6} {'step s':>7} {'range s':>11} {'rollout s':>9} "
               f"{'rollout tok/s':>13} {'train tok/s':>11} {'MFU step':>8} {'MFU roll':>8} {'MFU train':>9} {'mem GiB':>7}")
     lines = [f"Medians over the measured steps; MFU against {peak_tflops:.0f} TFLOP/s dense bf16 per GPU",
              header, "-" * len(header)]
     for r in results:
         if "skipped" in r:
-            lines.append(f"{r['model']:<13} {r['mode']:<5} skipped: {r['skipped']}")
+            lines.append(f"{r['model']:<13} {r['mode']:<5} {r['weights']:<4} skipped: {r['skipped']}")
             continue
         lines.append(
-            f"{r['model']:<13} {r['mode']:<5} {r['n_params_matmul'] / 1e6:>6.0f} {r['step_s']:>7.2f} "
+            f"{r['model']:<13} {r['mode']:<5} {r['weights']:<4} {r['n_params_matmul'] / 1e6:>6.0f} {r['step_s']:>7.2f} "
             f"{min(r['step_s_each']):>5.1f}-{max(r['step_s_each']):<5.1f} "
             f"{r['rollout_s']:>9.2f} {r['rollout_tokens_per_s']:>13.0f} {r['train_tokens_per_s']:>11.0f} "
             f"{r['mfu_step']:>8.1%} {r['mfu_rollout']:>8.1%} {r['mfu_train']:>9.1%} {r['peak_memory_gib']:>7.1f}")
@@ -241,10 +250,12 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for shape in args.models.split(","):
         for mode in args.modes.split(","):
-            if mode == "vllm" and importlib.util.find_spec("vllm") is None:
-                results.append({"model": shape, "mode": mode, "skipped": "vLLM is not installed"})
-                continue
-            results.append(run_case(shape, mode, args, tokenizer))
+            for weights in args.master_weights.split(","):
+                if mode == "vllm" and importlib.util.find_spec("vllm") is None:
+                    results.append({"model": shape, "mode": mode, "weights": weights,
+                                    "skipped": "vLLM is not installed"})
+                    continue
+                results.append(run_case(shape, mode, weights, args, tokenizer))
 
     if not PartialState().is_main_process:
         return 0
