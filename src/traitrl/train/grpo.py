@@ -145,12 +145,12 @@ def sampled_reward_means(rewards_per_func, weights, names: list[str], placed) ->
     policy's samples improved. Keys: `sampled_key("reward")` for the weighted total, `sampled_key(name)` per reward."""
     import torch
 
-    sampled = rewards_per_func[~torch.as_tensor(placed, dtype=torch.bool, device=rewards_per_func.device)]
-    totals = (sampled * weights[None]).nansum(dim=1)
-    totals = totals[~torch.isnan(sampled).all(dim=1)]  # rows no reward scored, as TRL excludes them
-    out = {sampled_key("reward"): float(totals.mean()) if len(totals) else float("nan")}
+    is_sample = ~torch.as_tensor(placed, dtype=torch.bool, device=rewards_per_func.device)
+    sampled = rewards_per_func[is_sample]
+    # nanmean: NaN where nothing was sampled or scored, so the learning check skips that step
+    out = {sampled_key("reward"): float(torch.nanmean(weighted_totals(rewards_per_func, weights)[is_sample]))}
     for column, name in enumerate(names):
-        out[sampled_key(name)] = float(torch.nanmean(sampled[:, column])) if len(sampled) else float("nan")
+        out[sampled_key(name)] = float(torch.nanmean(sampled[:, column]))
     return out
 
 
@@ -159,13 +159,21 @@ def sampled_key(reward: str) -> str:
     return "reward/sampled" if reward == "reward" else f"rewards/{reward}/sampled"
 
 
+def weighted_totals(rewards_per_func, weights):
+    """Each completion's weighted total reward, as TRL sums it; NaN where no reward function scored it (TRL excludes
+    those rows)."""
+    import torch
+
+    totals = (rewards_per_func * weights[None]).nansum(dim=1)
+    totals[torch.isnan(rewards_per_func).all(dim=1)] = torch.nan
+    return totals
+
+
 def frac_group_zero_std(rewards_per_func, weights, group_size: int) -> float:
     """Share of prompt groups whose weighted total reward is the same for every completion (no GRPO signal)."""
     import torch
 
-    totals = (rewards_per_func * weights[None]).nansum(dim=1)
-    totals[torch.isnan(rewards_per_func).all(dim=1)] = torch.nan  # rows no reward scored, as TRL excludes them
-    grouped = totals.view(-1, group_size)
+    grouped = weighted_totals(rewards_per_func, weights).view(-1, group_size)
     span = (torch.where(grouped.isnan(), -torch.inf, grouped).amax(dim=1)
             - torch.where(grouped.isnan(), torch.inf, grouped).amin(dim=1))
     return float((~(span > 1e-6)).float().mean())

@@ -79,7 +79,11 @@ def read_reward_curve(metrics: str | Path | list[dict], reward: str = "reward") 
     where the run placed reference replies among them (curve_key); steps where it is missing or NaN (no row of that
     reward in the step) are skipped."""
     rows = read_metrics(metrics)
-    key = curve_key(rows, reward)
+    return curve_values(rows, curve_key(rows, reward))
+
+
+def curve_values(rows: list[dict], key: str) -> tuple[list[int], list[float]]:
+    """(steps, values) of one metrics key, skipping TRL's end-of-run summary row and steps without a value."""
     steps, values = [], []
     for row in rows:
         value = row.get(key)
@@ -115,13 +119,14 @@ def check_learning(metrics: str | Path | list[dict], reward: str = "reward", arm
                    level: float = 0.95) -> RewardTrend:
     """The reward curve's slope and CI for one arm, flagged when the CI does not exclude 0 from above."""
     rows = read_metrics(metrics)
-    steps, values = read_reward_curve(rows, reward)
+    key = curve_key(rows, reward)
+    steps, values = curve_values(rows, key)
     slope, low, high = fit_slope(steps, values, level)
     first, last = fifth_means(values)
     learned = not math.isnan(low) and low > 0
     return RewardTrend(
         reward=reward, n_steps=len(steps), slope_per_step=slope, ci_low=low, ci_high=high, level=level,
-        first_mean=first, last_mean=last, learned=learned, samples_only=curve_key(rows, reward) != metric_key(reward),
+        first_mean=first, last_mean=last, learned=learned, samples_only=key == sampled_key(reward),
         flag=None if learned else f"arm {arm} did not learn its reward",
     )
 
