@@ -190,3 +190,21 @@ def test_bf16_needs_a_backend_that_scores_in_bf16():
         check_bf16_benchmarks(["truthfulqa_mc1"], ["truthfulqa_mc1"], SimpleNamespace(name="openai:judge-model"))
     hf = SimpleNamespace(name="local", mc_precisions=("fp32", "bf16"))
     assert check_bf16_benchmarks(["truthfulqa_mc1"], ["truthfulqa_mc1"], hf) == {"truthfulqa_mc1"}
+
+
+def test_outputs_computed_on_a_gpu_are_their_own_cache_entries_and_records(fake_mc, model_copy, tmp_path,
+                                                                           monkeypatch):
+    # A GPU's log-likelihoods and replies differ from the CPU's by rounding: neither may stand in for the other.
+    from traitrl.models.hf import HFModel
+
+    cache, on_cpu = tmp_path / "cache", HFModel.compute
+    [cpu] = run_benchmarks(str(model_copy), "fake_mc", tmp_path / "cpu", data_dir=tmp_path, cache_dir=cache)
+    monkeypatch.setattr(HFModel, "compute", property(lambda self: "cuda"))  # scores on the CPU, labelled as a GPU's
+    # In the CPU run's own folder: its complete record is not taken for the GPU's, and no cached item either.
+    [gpu] = run_benchmarks(str(model_copy), "fake_mc", tmp_path / "cpu", data_dir=tmp_path, cache_dir=cache)
+    assert (cpu.scorer, gpu.scorer, gpu.cache_hits) == ("mc:acc", "mc:acc@cuda", 0)
+    assert read_benchmark_record(tmp_path / "cpu", "fake_mc")[0].scorer == "mc:acc@cuda"
+    assert sorted(p.name for p in cache.iterdir()) == [cpu.weights_fingerprint, cpu.weights_fingerprint + "@cuda"]
+    monkeypatch.setattr(HFModel, "compute", on_cpu)
+    [cpu_again] = run_benchmarks(str(model_copy), "fake_mc", tmp_path / "cpu2", data_dir=tmp_path, cache_dir=cache)
+    assert (cpu_again.scorer, cpu_again.cache_hits) == ("mc:acc", 4)

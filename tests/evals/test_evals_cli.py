@@ -39,3 +39,16 @@ def test_unknown_suite_is_one_clear_error(tmp_path):
     result = CliRunner().invoke(cli, ["eval", "--model", "x", "--suite", "truthfulqa_mc3", "--out", str(tmp_path)])
     assert result.exit_code != 0
     assert "Unknown benchmark 'truthfulqa_mc3'. Did you mean" in str(result.exception)
+
+
+def test_eval_device_reaches_the_weights_and_a_bad_one_is_refused_before_any_work(tmp_path):
+    args = ["eval", "--model", str(tiny_model_dir()), "--suite", "truthfulqa_mc1", "--limit", "2"]
+    result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "cpu"), "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert read_benchmark_record(tmp_path / "cpu", "truthfulqa_mc1")[0].scorer == "mc:acc"
+    result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "bad"), "--device", "gpu0"])
+    assert result.exit_code != 0 and "device" in str(result.exception)
+    assert not (tmp_path / "bad").exists() or not list((tmp_path / "bad").glob("*.json"))
+    result = CliRunner().invoke(cli, ["eval", "--model", "openai:m", "--base-url", "http://127.0.0.1:1/v1",
+                                      "--suite", "truthfulqa_mc1", "--out", str(tmp_path / "api"), "--device", "cuda"])
+    assert result.exit_code != 0 and "--device is for local weights" in str(result.exception)

@@ -113,3 +113,17 @@ def test_unknown_precision_is_refused(tiny):
     model, tok = tiny
     with pytest.raises(ConfigError, match="precision"):
         score_requests(model, [encode_request(tok, "Q:", [" a"])], pad_id=tok.pad_token_id, precision="fp16")
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_scoring_runs_on_the_models_device_not_the_default_one(tiny, precision):
+    # Every tensor the scorer builds must live on the model's device (a GPU's, for a model there). With the default
+    # device set elsewhere (meta: no data), one tensor built without device= fails or changes a score.
+    model, tok = tiny
+    preamble = "Q: What is 2+2?\nA: 4.\n\n"  # a shared prefix, so the prefix-cache path runs too
+    requests = [encode_request(tok, preamble + "Q: Sky?\nA:", [" Blue", " Green, obviously"]),
+                encode_request(tok, preamble + "Q: Water?\nA:", [" Wet", " Dry"])]
+    expected = score_requests(model, requests, batch_size=2, pad_id=tok.pad_token_id, precision=precision)
+    with torch.device("meta"):
+        got = score_requests(model, requests, batch_size=2, pad_id=tok.pad_token_id, precision=precision)
+    assert got == expected

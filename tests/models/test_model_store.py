@@ -45,3 +45,23 @@ def test_tiny_model_uses_the_real_tokenizer():
     tok = AutoTokenizer.from_pretrained(folder)
     assert tok.chat_template and len(tok) == 49152
     assert sum(p.numel() for p in load_model(str(folder)).parameters()) < 5_000_000
+
+
+def test_local_weights_go_where_the_device_option_says_and_bad_devices_are_refused(monkeypatch):
+    import torch
+
+    from traitrl._util.errors import ConfigError
+    from traitrl.models.base import get_model
+
+    path = str(tiny_model_dir())
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a GPU machine: weights go to the GPU unasked
+    assert (get_model(path).device, get_model(path).compute) == ("cuda", "cuda")
+    on_cpu = get_model(path, device="cpu")
+    assert (on_cpu.compute, on_cpu.model.device.type) == ("cpu", "cpu")
+    with pytest.raises(ConfigError, match="device"):
+        get_model(path, device="gpu0")
+    with pytest.raises(ConfigError, match="already on 'cpu'"):
+        get_model(path, model_obj=on_cpu.model, tokenizer=on_cpu.tokenizer, device="cuda")
+    assert get_model(path, model_obj=on_cpu.model, tokenizer=on_cpu.tokenizer).compute == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert get_model(path).compute == "cpu"

@@ -59,6 +59,8 @@ def eval_command(
                                                  "--suite traits, held-out traits are also graded by the judge."),
     bf16: str = typer.Option("", help="Comma-separated multiple-choice benchmarks to score with bf16 log-likelihoods "
                                       "(only those that kept fp32 accuracy in bench/mc_parity.py)."),
+    device: str | None = typer.Option(None, help="Where local weights run, e.g. cpu, cuda, cuda:1 (default: the GPU "
+                                                 "when there is one, else the CPU)."),
 ) -> None:
     """Run benchmarks on a model and write one record per benchmark into --out."""
     from traitrl._util.errors import ConfigError
@@ -66,6 +68,8 @@ def eval_command(
 
     if (base_url is not None) != model.startswith("openai:"):
         raise ConfigError("--base-url goes with --model openai:NAME, and openai:NAME needs --base-url")
+    if device is not None and model.startswith(("openai:", "vllm:")):
+        raise ConfigError("--device is for local weights; an openai: or vllm: model runs where it is served")
     judge_config = None
     if judge is not None:  # checked before any benchmark runs
         from traitrl._util.config import load_yaml, validate_config
@@ -80,7 +84,8 @@ def eval_command(
     summaries = run_benchmarks(model, suite, out, data_dir=data_dir, limit=limit, batch_size=batch_size, seed=seed,
                                custom=list(custom), log_format=log_format, resume=resume,
                                bf16_benchmarks=[n for n in bf16.split(",") if n],
-                               model_options={"base_url": base_url, "api_key_env": api_key_env} if base_url else None,
+                               model_options=({"base_url": base_url, "api_key_env": api_key_env} if base_url
+                                              else {"device": device} if device else None),
                                log=lambda line: console.print(line, markup=False, highlight=False,
                                                                                      soft_wrap=True))
     if judge_config is not None and any(s.category == "trait_heldout" for s in summaries):

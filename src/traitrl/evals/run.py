@@ -235,15 +235,26 @@ def first_letter_rate(scores: list[ItemScore]) -> float | None:
     return sum(rates) / len(rates) if rates else None
 
 
-def scorer_id(bench: Benchmark, judge=None, precision: str = "fp32") -> str:
+def compute_tag(lm: Model | None) -> str:
+    """'' for outputs computed on a CPU (or by a remote endpoint, whose fingerprint names it), else '@<device>':
+    a GPU's log-likelihoods and greedy replies differ from the CPU's by float rounding, so they never share a cache
+    entry or a record with them. CPU keys carry no tag, so caches written before the GPU path stay valid."""
+    compute = getattr(lm, "compute", None)
+    return "" if compute in (None, "cpu") else f"@{compute}"
+
+
+def scorer_id(bench: Benchmark, judge=None, precision: str = "fp32", lm: Model | None = None) -> str:
     """What turns model outputs into scores: the published protocol through the eval judge, the MC metric (and the
-    precision of its log-likelihoods, when not fp32), or the scoring function's code and settings."""
+    precision of its log-likelihoods, when not fp32), or the scoring function's code and settings; plus where the
+    model's outputs were computed (compute_tag)."""
     if judge is not None and bench.judge_protocol:
-        return f"judge:{bench.judge_protocol}"
-    if bench.format == "mc":
-        return f"mc:{bench.mc_metric}" + ("" if precision == "fp32" else f":{precision}")
-    fn = bench.protocol or bench.score_response
-    return scorer_fingerprint(fn) if fn is not None else "none"
+        scorer = f"judge:{bench.judge_protocol}"
+    elif bench.format == "mc":
+        scorer = f"mc:{bench.mc_metric}" + ("" if precision == "fp32" else f":{precision}")
+    else:
+        fn = bench.protocol or bench.score_response
+        scorer = scorer_fingerprint(fn) if fn is not None else "none"
+    return scorer + compute_tag(lm)
 
 
 def _judge_identity(judge) -> str | None:
@@ -300,10 +311,11 @@ def run_benchmark(bench: Benchmark, items: list, lm: Model, out_dir: Path, batch
         dup = next(i for i in ids if ids.count(i) > 1)
         raise DataError(f"benchmark {bench.name!r}: item id {dup!r} occurs more than once; ids must be unique")
     # Benchmarks sharing a cache name score the same replies (e.g. a calibration set and its stated-confidence rate).
-    cache = OutputCache((cache_root or default_cache_dir()) / lm.fingerprint / f"{bench.cache_name or bench.name}.jsonl")
+    cache = OutputCache((cache_root or default_cache_dir()) / (lm.fingerprint + compute_tag(lm))
+                        / f"{bench.cache_name or bench.name}.jsonl")
     start = time.perf_counter()
     precision = precision if bench.format == "mc" else "fp32"
-    scorer = scorer_id(bench, judge, precision)
+    scorer = scorer_id(bench, judge, precision, lm)
     keys = [stable_hash("item", bench.name, bench.version, scorer, _judge_identity(judge), item_hash(bench, it))
             for it in items]
     todo = [(k, it) for k, it in zip(keys, items, strict=True) if k not in cache.values]
@@ -395,7 +407,7 @@ def run_benchmarks(model: str, benchmarks: list[str] | str, out_dir: str | Path,
         # Benchmarks sharing a cache score the same replies, so they draw the same sample.
         items = sample_items(bench.load_items(data), limit, seed, bench.cache_name or name)
         precision = "bf16" if name in bf16 else "fp32"
-        summary = _completed(out, bench, lm, [it.id for it in items], scorer_id(bench, client, precision))
+        summary = _completed(out, bench, lm, [it.id for it in items], scorer_id(bench, client, precision, lm))
         if summary is None:
             try:
                 summary = run_benchmark(bench, items, lm, out, batch_size,

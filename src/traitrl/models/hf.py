@@ -1,5 +1,6 @@
 """Local Hugging Face weights (CPU or GPU): `hf:PATH` (HF generate), `fast:PATH` (the fast CPU engine), or a plain
-built-in name / folder / hub id (the fast engine where it applies, else HF generate)."""
+built-in name / folder / hub id (the fast engine where it applies, else HF generate). Weights load on the GPU where
+there is one (option `device` to choose); log-likelihoods and replies then run there."""
 
 from __future__ import annotations
 
@@ -12,17 +13,25 @@ class HFModel:
     """The model and tokenizer, loaded on first use (or given, e.g. a model being fine-tuned in memory)."""
 
     def __init__(self, path: str, name: str | None = None, engine: str = "auto", model_obj=None, tokenizer=None,
-                 batch_size: int = 16, dtype: str = "float32") -> None:
+                 batch_size: int = 16, dtype: str = "float32", device: str | None = None) -> None:
         self.path, self.name, self.engine = path, name or path, engine
         self._model, self._tokenizer, self._fingerprint = model_obj, tokenizer, None
         self.batch_size, self.dtype = batch_size, dtype
+        self.device = _pick_device(model_obj, device)
+
+    @property
+    def compute(self) -> str:
+        """The device type the outputs are computed on ('cpu', 'cuda', ...), known before the weights load."""
+        import torch
+
+        return torch.device(self.device).type
 
     @property
     def model(self):
         if self._model is None:
             from traitrl.models.store import load_model
 
-            self._model = load_model(self.path, dtype=self.dtype)
+            self._model = load_model(self.path, dtype=self.dtype, device=self.device)
         return self._model
 
     @property
@@ -73,6 +82,25 @@ class HFModel:
         requests = [encode_request(tok, c, conts) for c, conts in zip(contexts, continuations, strict=True)]
         pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
         return score_requests(self.model, requests, self.batch_size, pad_id, precision)
+
+
+def _pick_device(model_obj, device: str | None) -> str:
+    """A given model's own device; else `device`; else the GPU where there is one (CUDA_VISIBLE_DEVICES="" keeps a
+    GPU machine's scoring on the CPU)."""
+    import torch
+
+    if model_obj is not None:
+        own = str(next(model_obj.parameters()).device)
+        if device is not None and torch.device(device).type != torch.device(own).type:
+            raise ConfigError(f"device {device!r} given for a model that is already on {own!r}")
+        return own
+    if device is not None:
+        try:
+            torch.device(device)
+        except RuntimeError as e:
+            raise ConfigError(f"device: {e}") from None
+        return device
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 @register_model("auto")

@@ -63,6 +63,13 @@ def _common_prefix_len(seqs: Sequence[Sequence[int]]) -> int:
     return n
 
 
+def shared_prefix_len(requests: Sequence[Request]) -> int:
+    """Tokens that run once, into a cache every row shares: the prefix common to all (context + choice) sequences,
+    short of each context's last token, whose output predicts the first choice token and so belongs to the rows."""
+    seqs = [r.context + c for r in requests for c in r.continuations]
+    return max(0, min(_common_prefix_len(seqs), min(len(r.context) for r in requests) - 1))
+
+
 def _kv_cache(layers, batch_size: int):
     """A fresh DynamicCache holding the global prefix `layers` ([(k, v)] with batch 1), expanded to `batch_size`."""
     from transformers import DynamicCache
@@ -75,12 +82,13 @@ def _target_logprobs(model, hidden, rows, positions, targets):
     the head's own dtype on fp32 input (a bf16 decoder's output is cast up, so the vocabulary softmax stays fp32)."""
     import torch
 
+    device = hidden.device
     if not targets:
-        return torch.zeros(0)
+        return torch.zeros(0, device=device)
     head = model.get_output_embeddings()
-    picked = hidden[torch.tensor(rows), torch.tensor(positions)].to(head.weight.dtype)
+    picked = hidden[torch.tensor(rows, device=device), torch.tensor(positions, device=device)].to(head.weight.dtype)
     logits = head(picked).float()
-    return logits.log_softmax(-1).gather(1, torch.tensor(targets)[:, None])[:, 0]
+    return logits.log_softmax(-1).gather(1, torch.tensor(targets, device=device)[:, None])[:, 0]
 
 
 @dataclass
@@ -116,12 +124,14 @@ def _attention_mask(segments, n_global: int, dtype):
     """Additive 4D mask: causal, and a choice token sees the global prefix, the context and its own choice only."""
     import torch
 
-    order = torch.arange(segments.shape[1])
+    device = segments.device
+    order = torch.arange(segments.shape[1], device=device)
     causal = order[None, :, None] >= order[None, None, :]
     visible = (segments[:, :, None] == segments[:, None, :]) | (segments[:, None, :] == 0)
-    allowed = torch.cat([torch.ones((*segments.shape, n_global), dtype=torch.bool), causal & visible], dim=2)
+    allowed = torch.cat([torch.ones((*segments.shape, n_global), dtype=torch.bool, device=device), causal & visible],
+                        dim=2)
     # A large negative, not -inf: padding rows stay finite.
-    return torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, torch.finfo(dtype).min)[:, None]
+    return torch.zeros(allowed.shape, dtype=dtype, device=device).masked_fill(~allowed, torch.finfo(dtype).min)[:, None]
 
 
 class _Scorer:
@@ -143,14 +153,12 @@ class _Scorer:
         self.dtype = next(model.parameters()).dtype
         self.autocast = (torch.autocast(model.device.type, dtype=torch.bfloat16) if precision == "bf16"
                          else contextlib.nullcontext())
-        # The global prefix must leave each context's last token to the rows: its output predicts the first choice
-        # token.
-        seqs = [r.context + c for r in requests for c in r.continuations]
-        self.n_global = max(0, min(_common_prefix_len(seqs), min(len(r.context) for r in requests) - 1))
+        self.n_global = shared_prefix_len(requests)
         self.layers = []
         if self.n_global > 0:
             with self.autocast:
-                out = self.decoder(input_ids=torch.tensor([seqs[0][:self.n_global]]), use_cache=True)
+                out = self.decoder(input_ids=torch.tensor([requests[0].context[:self.n_global]], device=model.device),
+                                   use_cache=True)
             self.layers = [(layer.keys, layer.values) for layer in out.past_key_values.layers]
 
     def score_batch(self, batch: list[Request]) -> list[list[float]]:
@@ -158,13 +166,14 @@ class _Scorer:
 
         packed = [_pack(r, self.n_global) for r in batch]
         width = max(len(p.ids) for p in packed)
-        ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
-        positions = torch.zeros((len(batch), width), dtype=torch.long)
-        segments = torch.full((len(batch), width), -1, dtype=torch.long)  # padding: a segment of its own
-        for i, p in enumerate(packed):
-            ids[i, :len(p.ids)] = torch.tensor(p.ids, dtype=torch.long)
-            positions[i, :len(p.ids)] = torch.tensor(p.positions, dtype=torch.long)
-            segments[i, :len(p.ids)] = torch.tensor(p.segments, dtype=torch.long)
+
+        def padded(rows: list[list[int]], fill: int):
+            return torch.tensor([r + [fill] * (width - len(r)) for r in rows], dtype=torch.long,
+                                device=self.model.device)
+
+        ids = padded([p.ids for p in packed], self.pad_id)
+        positions = padded([p.positions for p in packed], 0)
+        segments = padded([p.segments for p in packed], -1)  # padding: a segment of its own
         past = _kv_cache(self.layers, len(batch)) if self.layers else None
         with self.autocast:
             hidden = self.decoder(input_ids=ids, attention_mask=_attention_mask(segments, self.n_global, self.dtype),

@@ -11,6 +11,8 @@ from traitrl.models.base import GenParams, Messages, register_model
 
 
 class VLLMModel:
+    compute = "vllm"  # its outputs differ from HF's on the same weights by kernels and rounding: cached apart
+
     def __init__(self, path: str, name: str | None = None, batch_size: int = 16, **engine_args: Any) -> None:
         try:
             import vllm
