@@ -23,7 +23,6 @@ Exits 0 with a message when the device is CUDA and there is no CUDA GPU.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import time
@@ -34,7 +33,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gpu_grpo import (  # noqa: E402
-    H100_BF16_DENSE_TFLOPS, QWEN25_SHAPES, count_matmul_params, default_tokenizer_dir, package_versions)
+    H100_BF16_DENSE_TFLOPS, QWEN25_SHAPES, count_matmul_params, default_tokenizer_dir, package_versions, write_report)
 
 WAYS = ("traitrl_fp32", "traitrl_bf16", "per_pair_fp32")
 
@@ -185,9 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         message = "skipped: no CUDA GPU visible; run with --device cpu for a smoke run"
         print(message)
-        if args.out:
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_text(json.dumps({"skipped": message}, indent=2) + "\n")
+        write_report(args.out, {"skipped": message})
         return 0
     from transformers import AutoTokenizer
 
@@ -200,9 +197,7 @@ def main(argv: list[str] | None = None) -> int:
               "command": " ".join(sys.argv), "results": results}
     print(format_table(results, args.peak_tflops))
     print(f"device: {device}; versions: {report['versions']}")
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2) + "\n")
+    write_report(args.out, report)
     return 0
 
 

@@ -215,6 +215,12 @@ def package_versions() -> dict[str, str | None]:
     return versions
 
 
+def write_report(out: Path | None, report: dict) -> None:
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2) + "\n")
+
+
 def format_table(results: list[dict], peak_tflops: float) -> str:
     header = (f"{'model':<13} {'mode':<5} {'wts':<4} {'N (M)':>6} {'step s':>7} {'range s':>11} {'rollout s':>9} "
               f"{'rollout tok/s':>13} {'train tok/s':>11} {'MFU step':>8} {'MFU roll':>8} {'MFU train':>9} {'mem GiB':>7}")
@@ -237,9 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     if not torch.cuda.is_available():
         message = "skipped: no CUDA GPU visible; this bench needs one"
         print(message)
-        if args.out:
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_text(json.dumps({"skipped": message}, indent=2) + "\n")
+        write_report(args.out, {"skipped": message})
         return 0
 
     from accelerate import PartialState
@@ -266,9 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(format_table(results, args.peak_tflops))
     print(f"device: {report['device']}; versions: {report['versions']}")
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2) + "\n")
+    write_report(args.out, report)
     return 0
 
 
