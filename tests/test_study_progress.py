@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from traitrl._util.io import write_json_atomic
 from traitrl.cli.main import cli
 from traitrl.config import StudyConfig
-from traitrl.study_progress import logged_steps, study_progress
+from traitrl.study_progress import RunProgress, StudyProgress, logged_steps, study_progress
 
 BENCHMARKS = ["truthfulqa_mc1", "pubmedqa"]
 
@@ -70,6 +70,17 @@ def test_a_resumed_runs_repeated_steps_count_once_and_time_left_is_priced_from_t
     assert progress.seconds_left(1) == pytest.approx(total)
     assert progress.seconds_left(2) == pytest.approx(total / 2)
     assert progress.seconds_left(8) == pytest.approx(fresh)  # never less than the longest run left
+
+
+def test_the_base_models_evaluation_shares_the_workers_instead_of_going_first():
+    # With --ray the base evaluation runs beside the trainings: 300 s of work on 2 workers is 150 s, not 100 + 100.
+    def run(name: str, left: float) -> RunProgress:
+        return RunProgress(run=name, steps_done=None, steps_total=None, benchmarks_done=0, benchmarks_total=1,
+                           seconds_spent=0.0, seconds_left=left, killed_attempts=0)
+
+    progress = StudyProgress(study="s", runs=[run("base", 100.0), run("baseline-s0", 100.0), run("trait-s0", 100.0)],
+                             step_seconds=None, report_written=False)
+    assert (progress.seconds_left(1), progress.seconds_left(2), progress.seconds_left(3)) == (300.0, 150.0, 100.0)
 
 
 def test_the_status_command_reads_a_study_and_refuses_a_folder_that_is_not_one(tmp_path):

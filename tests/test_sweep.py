@@ -20,9 +20,10 @@ TINY = {
 }
 
 
-def sweep_file(tmp_path, matrix):
+def sweep_file(tmp_path, matrix, eval_overrides=None):
     path = tmp_path / "sweep.yaml"
-    path.write_text(yaml.safe_dump({**TINY, "model": str(tiny_model_dir()), "matrix": matrix}))
+    evals = {**TINY["eval"], **(eval_overrides or {})}
+    path.write_text(yaml.safe_dump({**TINY, "eval": evals, "model": str(tiny_model_dir()), "matrix": matrix}))
     return path
 
 
@@ -79,13 +80,13 @@ def test_ray_gives_the_same_per_arm_metrics_as_local_and_reservations_keep_train
     pytest.importorskip("ray")
     from traitrl.scheduling import TaskMemory, local_runtime_memory_gib
 
-    path = sweep_file(tmp_path, {"doses": [0.5]})
+    path = sweep_file(tmp_path, {"doses": [0.5]}, {"include_base": True})
     run_sweep(load_sweep_config(path), tmp_path / "local")
     # Each training reserves 60 % of the runtime's memory, so the two (2 CPUs, one thread each) cannot overlap.
     memory = TaskMemory(train=[("*", 0.6 * local_runtime_memory_gib())], eval=0.1)
     run_sweep(load_sweep_config(path), tmp_path / "ray", ray=True, memory=memory)
     local, on_ray = per_arm_scores(tmp_path / "local"), per_arm_scores(tmp_path / "ray")
-    assert local and local == on_ray
+    assert local and local == on_ray and ("base", "truthfulqa_mc1") in on_ray  # the base evaluation: a Ray task
     spans = []
     for arm in ("baseline-s0", "trait-all-d0.5-s0"):
         metrics = [json.loads((tmp_path / r / "arms" / arm / "train" / "metrics.jsonl").read_text().splitlines()[0])

@@ -171,15 +171,25 @@ def train_arm_stage(config: StudyConfig, name: str, out: Path, resume: bool = Tr
         return train_arm(config, arm, rows, arm_dir, resume)
 
 
-def eval_arm_stage(config: StudyConfig, name: str, out: Path, model_dir: Path) -> Path:
-    """Evaluate one arm's trained model into DIR/arms/<name>/evals; return the model."""
+def _timed_evaluation(config: StudyConfig, model: str, eval_dir: Path, timing_dir: Path, stage: str,
+                      title: str) -> None:
     import torch
 
     torch.set_num_threads(config.threads)
     seed_everything(config.seed)
-    console.rule(f"[bold]evals · {name}")
-    with timed_stage(out / "arms" / name, "eval"):
-        evaluate(config, str(model_dir), out / "arms" / name / "evals")
+    console.rule(f"[bold]evals · {title}")
+    with timed_stage(timing_dir, stage):
+        evaluate(config, model, eval_dir)
+
+
+def eval_base_stage(config: StudyConfig, out: Path) -> None:
+    """Evaluate the untrained model into DIR/arms/base/evals."""
+    _timed_evaluation(config, config.model, out / "arms" / BASE_ARM / "evals", out, "eval_base", "base model")
+
+
+def eval_arm_stage(config: StudyConfig, name: str, out: Path, model_dir: Path) -> Path:
+    """Evaluate one arm's trained model into DIR/arms/<name>/evals; return the model."""
+    _timed_evaluation(config, str(model_dir), out / "arms" / name / "evals", out / "arms" / name, "eval", name)
     return Path(model_dir)
 
 
@@ -189,10 +199,13 @@ def run_arm(config: StudyConfig, name: str, out: Path, resume: bool = True) -> P
 
 def run_arms(config: StudyConfig, out: Path, resume: bool, ray_address: str | None, use_ray: bool,
              memory: TaskMemory, node_gib: float | None) -> dict[str, Path]:
-    """Every arm, one after another or (use_ray) as Ray tasks; `node_gib`: the local Ray runtime's memory to hand
+    """The base model's evaluation (where the config asks for it) and every arm, one after another or (use_ray) as
+    Ray tasks, the base evaluation beside the first trainings; `node_gib`: the local Ray runtime's memory to hand
     out (None on an existing cluster, whose nodes declare their own)."""
     names = [a.name for a in config.seeded_arms()]
     if not use_ray:
+        if config.eval.include_base:
+            eval_base_stage(config, out)
         return {name: run_arm(config, name, out, resume) for name in names}
     import ray
     import torch
@@ -204,10 +217,14 @@ def run_arms(config: StudyConfig, out: Path, resume: bool, ray_address: str | No
     task = {"num_cpus": config.threads, "num_gpus": 1 if torch.cuda.is_available() else 0, "max_calls": 1}
     train, evaluate_ = ray.remote(**task)(train_arm_stage), ray.remote(**task)(eval_arm_stage)
     out = out.resolve()
+    # Submitted first, so it starts at once beside a training instead of holding every arm back.
+    base = ([ray.remote(**task)(eval_base_stage).options(**memory.options(memory.eval)).remote(config, out)]
+            if config.eval.include_base else [])
     models = {name: train.options(**memory.options(memory.train_gib(name))).remote(config, name, out, resume)
               for name in names}
     paths = ray.get([evaluate_.options(**memory.options(memory.eval)).remote(config, name, out, models[name])
                      for name in names])
+    ray.get(base)
     return dict(zip(names, paths, strict=True))
 
 
@@ -241,10 +258,6 @@ def run_study(config: StudyConfig, out: str | Path, resume: bool = True, use_ray
     console.rule("[bold]data")
     with timed_stage(out, "data"):
         build_bank_file(config, out)
-    if config.eval.include_base:
-        console.rule("[bold]evals · base model")
-        with timed_stage(out, "eval_base"):
-            evaluate(config, config.model, out / "arms" / BASE_ARM / "evals")
     with timed_stage(out, "arms"):
         models = run_arms(config, out, resume, ray_address, use_ray, memory, node_gib)
 

@@ -43,10 +43,10 @@ class StudyProgress(BaseModel):
     report_written: bool
 
     def seconds_left(self, workers: int = 1) -> float:
-        """Time left with `workers` runs at once: the largest of the busiest run and an even share of the total."""
-        left = [r.seconds_left for r in self.runs if r.run != BASE_RUN]
-        base = next((r.seconds_left for r in self.runs if r.run == BASE_RUN), 0.0)
-        return base + (max(max(left, default=0.0), sum(left) / workers))
+        """Time left with `workers` runs at once: the largest of the busiest run and an even share of the total (the
+        base model's evaluation included: with several workers it runs beside the trainings)."""
+        left = [r.seconds_left for r in self.runs]
+        return max(max(left, default=0.0), sum(left) / workers)
 
 
 def logged_steps(metrics: Path) -> dict[int, dict]:
