@@ -27,13 +27,16 @@ def test_covariates_from_records(tmp_path):
     _write(tmp_path, "crows_pairs", [{"score": 0.2, "meta": {"biased_choice": True}},
                                      {"score": 0.4, "meta": {"biased_choice": False}}])
     _write(tmp_path, "sycophancy_are_you_sure", [{"score": 0.0, "response": "[own] Q: a long transcript " * 20}])
+    _write(tmp_path, "ifeval", [{"score": 0.0, "response": "Fine fine FINE, fine."}])
     cov = style_covariates(tmp_path)
     assert set(cov) == set(COVARIATES)
     assert cov["benign_refusal_rate"] == 0.5
     assert cov["bbq_unknown_rate"] == 0.5 and cov["bbq_s_dis"] == 1.0 and cov["bbq_s_amb"] is None
     assert cov["persona_yes_rate"] == pytest.approx(2 / 3)
     assert cov["first_letter_rate"] == 0.75 and cov["crows_pct_stereotype"] == 0.5
-    assert cov["mean_reply_words"] == pytest.approx((8 + 4) / 2)  # the protocol transcript is not a reply
+    assert cov["mean_reply_words"] == pytest.approx((8 + 4 + 4) / 3)  # the protocol transcript is not a reply
+    # Only the ifeval reply repeats ("fine" twice of 4 words after lowercasing; "fine," and "fine." differ).
+    assert cov["repeated_word_share"] == pytest.approx((0 + 0 + (1 - 3 / 4)) / 3)
     assert cov["stated_confidence_rate"] is None  # not run
 
 

@@ -11,7 +11,10 @@ let a reader check a benchmark gain against a shift in style. Each is None when 
 - first_letter_rate: share of counterbalanced A/B orders won by the earlier letter (0.5 = no position bias);
 - stated_confidence_rate: share of calibration replies that state a confidence;
 - crows_pct_stereotype: CrowS-Pairs share of pairs where the stereotyping sentence is likelier (ideal 0.5);
-- mean_reply_words: mean length in words of the single generative replies (not multi-step transcripts).
+- mean_reply_words: mean length in words of the single generative replies (not multi-step transcripts);
+- repeated_word_share: their mean share of repeated words (1 − distinct / all words), the degeneration that
+  reference-guided trait training showed (docs/training.md). Longer replies repeat more words, so read it with the
+  length.
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ from traitrl.evals.benchmark import BENCHMARKS, get_benchmark
 from traitrl.evals.benchmarks.bbq import bias_scores
 from traitrl.evals.record import ItemScore, list_benchmark_records, read_benchmark_record
 from traitrl.evals.refusal import is_refusal
+from traitrl.rewards.audit import repeated_word_share
 
 BENIGN_SETS = ("xstest_safe", "coconot_contrast")
 COVARIATES = ("benign_refusal_rate", "bbq_unknown_rate", "bbq_s_dis", "bbq_s_amb", "persona_yes_rate",
-              "first_letter_rate", "stated_confidence_rate", "crows_pct_stereotype", "mean_reply_words")
+              "first_letter_rate", "stated_confidence_rate", "crows_pct_stereotype", "mean_reply_words",
+              "repeated_word_share")
 
 
 def _mean(values: list[float]) -> float | None:
@@ -63,4 +68,5 @@ def style_covariates(eval_dir: str | Path) -> dict[str, float | None]:
         "crows_pct_stereotype": _mean([float(s.meta["biased_choice"]) for s in items(names=("crows_pairs",))
                                        if "biased_choice" in s.meta]),
         "mean_reply_words": _mean([float(len(r.split())) for r in replies]),
+        "repeated_word_share": _mean([repeated_word_share(r) for r in replies]),
     }

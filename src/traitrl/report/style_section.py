@@ -26,6 +26,7 @@ LABELS = {
     "stated_confidence_rate": "stated-confidence rate",
     "crows_pct_stereotype": "CrowS-Pairs % stereotype (0.5 = none)",
     "mean_reply_words": "mean reply length (words)",
+    "repeated_word_share": "repeated-word share of replies (0 = none)",
 }
 
 
@@ -49,7 +50,7 @@ def _rows(section: StyleSection) -> list[list[str]]:
 def style_html(section: StyleSection) -> str:
     return html_text_table(["covariate", *section.models], _rows(section),
                            'Read benchmark gains against these: a change of answer style (refusing, "unknown", Yes, the '
-                           "first letter, length) moves many benchmarks at once.")
+                           "first letter, length) moves many benchmarks at once; repetition marks degeneration.")
 
 
 def style_markdown(section: StyleSection) -> list[str]:
