@@ -57,7 +57,10 @@ def build_trainer(path: str, config, rows: list[dict], out_dir: str):
 
     # A learning rate too small to move the policy: completion lengths, and so step times, stay comparable across the
     # timed steps (at the quick config's 1e-3 the length reward visibly shortens replies within a few steps).
-    train = config.train.model_copy(update={"lr": 1e-7})
+    # No placed references: TRL's paths sample all G completions of a group, so traitrl's must too (under the configs'
+    # reference_in_group, one of each trait group's G would be a copied reference reply, not a generated one).
+    rollout = config.train.rollout.model_copy(update={"reference_in_group": False})
+    train = config.train.model_copy(update={"lr": 1e-7, "rollout": rollout})
     if path == "traitrl":
         cfg = train.model_copy(update={"steps": 1, "save_steps": 10**6})  # no checkpoint inside the timed step
         trainer = traitrl_trainer(config.model, rows, [length_reward], cfg, Path(out_dir), seed=0)
