@@ -65,3 +65,5 @@ def test_local_weights_go_where_the_device_option_says_and_bad_devices_are_refus
     assert get_model(path, model_obj=on_cpu.model, tokenizer=on_cpu.tokenizer).compute == "cpu"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert get_model(path).compute == "cpu"
+    with pytest.raises(ConfigError, match="no CUDA GPU"):  # asked for, absent: one line, before any loading
+        get_model(path, device="cuda:0")

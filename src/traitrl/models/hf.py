@@ -96,9 +96,11 @@ def _pick_device(model_obj, device: str | None) -> str:
         return own
     if device is not None:
         try:
-            torch.device(device)
+            kind = torch.device(device).type
         except RuntimeError as e:
             raise ConfigError(f"device: {e}") from None
+        if kind == "cuda" and not torch.cuda.is_available():
+            raise ConfigError(f"device {device!r}: no CUDA GPU is visible here")
         return device
     return "cuda" if torch.cuda.is_available() else "cpu"
 
