@@ -33,7 +33,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gpu_grpo import (  # noqa: E402
-    H100_BF16_DENSE_TFLOPS, QWEN25_SHAPES, count_matmul_params, default_tokenizer_dir, package_versions, write_report)
+    H100_BF16_DENSE_TFLOPS, QWEN25_SHAPES, count_matmul_params, default_tokenizer_dir, publish, report_skip)
 
 WAYS = ("traitrl_fp32", "traitrl_bf16", "per_pair_fp32")
 
@@ -182,22 +182,14 @@ def format_table(results: list[dict], peak_tflops: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.device.startswith("cuda") and not torch.cuda.is_available():
-        message = "skipped: no CUDA GPU visible; run with --device cpu for a smoke run"
-        print(message)
-        write_report(args.out, {"skipped": message})
-        return 0
+        return report_skip(args.out, "skipped: no CUDA GPU visible; run with --device cpu for a smoke run")
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(args.tokenizer or default_tokenizer_dir())
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     results = [r for shape in args.models.split(",") for r in run_model(shape, args, pad_id)]
     device = torch.cuda.get_device_name() if args.device.startswith("cuda") else args.device
-    report = {"device": device, "versions": package_versions(), "peak_tflops": args.peak_tflops,
-              "settings": {k: v for k, v in vars(args).items() if k not in ("out", "tokenizer")},
-              "command": " ".join(sys.argv), "results": results}
-    print(format_table(results, args.peak_tflops))
-    print(f"device: {device}; versions: {report['versions']}")
-    write_report(args.out, report)
+    publish(args, device, results, format_table(results, args.peak_tflops))
     return 0
 
 

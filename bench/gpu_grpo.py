@@ -221,6 +221,25 @@ def write_report(out: Path | None, report: dict) -> None:
         out.write_text(json.dumps(report, indent=2) + "\n")
 
 
+def report_skip(out: Path | None, message: str) -> int:
+    """Say why the bench did not run, in the terminal and in the JSON report; the exit status (0)."""
+    print(message)
+    write_report(out, {"skipped": message})
+    return 0
+
+
+def publish(args: argparse.Namespace, device: str, results: list[dict], table: str,
+            paths: tuple[str, ...] = ("out", "tokenizer")) -> None:
+    """Print the table and the device line, and write the JSON report: device, versions, settings (without the
+    `paths` arguments), command and results."""
+    report = {"device": device, "versions": package_versions(), "peak_tflops": args.peak_tflops,
+              "settings": {k: v for k, v in vars(args).items() if k not in paths},
+              "command": " ".join(sys.argv), "results": results}
+    print(table)
+    print(f"device: {device}; versions: {report['versions']}")
+    write_report(args.out, report)
+
+
 def format_table(results: list[dict], peak_tflops: float) -> str:
     header = (f"{'model':<13} {'mode':<5} {'wts':<4} {'N (M)':>6} {'step s':>7} {'range s':>11} {'rollout s':>9} "
               f"{'rollout tok/s':>13} {'train tok/s':>11} {'MFU step':>8} {'MFU roll':>8} {'MFU train':>9} {'mem GiB':>7}")
@@ -241,10 +260,7 @@ def format_table(results: list[dict], peak_tflops: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if not torch.cuda.is_available():
-        message = "skipped: no CUDA GPU visible; this bench needs one"
-        print(message)
-        write_report(args.out, {"skipped": message})
-        return 0
+        return report_skip(args.out, "skipped: no CUDA GPU visible; this bench needs one")
 
     from accelerate import PartialState
     from transformers import AutoTokenizer
@@ -263,14 +279,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if not PartialState().is_main_process:
         return 0
-    report = {
-        "device": torch.cuda.get_device_name(), "versions": package_versions(), "peak_tflops": args.peak_tflops,
-        "settings": {k: v for k, v in vars(args).items() if k not in ("out", "tokenizer", "work_dir")},
-        "command": " ".join(sys.argv), "results": results,
-    }
-    print(format_table(results, args.peak_tflops))
-    print(f"device: {report['device']}; versions: {report['versions']}")
-    write_report(args.out, report)
+    publish(args, torch.cuda.get_device_name(), results, format_table(results, args.peak_tflops),
+            paths=("out", "tokenizer", "work_dir"))
     return 0
 
 
