@@ -91,8 +91,8 @@ def test_seed_i_is_paired_with_reference_seed_i(tmp_path):
 
 def _delta(name: str, seed_deltas: np.ndarray, se: float) -> SimpleNamespace:
     """The fields of a BenchmarkDelta that primary_endpoint reads (a model per simulated benchmark is too slow)."""
-    return SimpleNamespace(benchmark=name, category="x", unit="pp", binary=True, direction="both", item_sd=50.0,
-                           n_paired=40,
+    return SimpleNamespace(benchmark=name, category="x", labels=[], unit="pp", binary=True, direction="both",
+                           item_sd=50.0, n_paired=40,
                            delta=float(np.mean(seed_deltas)), seed_deltas=list(seed_deltas), se=se)
 
 

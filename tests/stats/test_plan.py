@@ -13,6 +13,7 @@ from traitrl.stats.plan import (
     persist_units,
     pilot_costs,
     pilot_item_sds,
+    pilot_run_sds,
     plan_power,
     predict_costs,
     wall_seconds,
@@ -141,8 +142,8 @@ def test_pilot_replaces_defaults(tmp_path):
                                            costs, n_persist_models=2))
     assert pilot_persist == pytest.approx(300.0) and costs["stage_peak_rss_gib"]["persist"] == 4.0
     assert costs["data_seconds"] == 3.0 and costs["estimated_not_measured"] == ["report_seconds"]  # not in pilot
-    sds, run_sd = pilot_item_sds(tmp_path)
-    assert sds["b"] == (pytest.approx(50.25, rel=0.01), True) and run_sd is None  # half the items flip 0→1
+    assert pilot_item_sds(tmp_path)["b"] == (pytest.approx(50.25, rel=0.01), True)  # half the items flip 0→1
+    assert pilot_run_sds(tmp_path) == (None, None)  # one seed and no comparison: nothing measured
 
 
 def test_items_read_from_the_cache_are_not_priced_as_free(tmp_path):

@@ -13,6 +13,7 @@ def planned_benchmarks(cfg, sds: dict[str, tuple[float, bool]]) -> tuple[list, i
     """One PlannedBenchmark per tested benchmark (items = min(limit, available); SD from the pilot if measured), and
     the items evaluated per model (diagnostic benchmarks are evaluated but never tested)."""
     from traitrl.evals.benchmark import get_benchmark
+    from traitrl.evals.benchmarks.trait_heldout import LABEL as TRAIT_LABEL
     from traitrl.evals.data_dir import benchmark_dir
     from traitrl.evals.run import select_benchmarks
     from traitrl.stats.plan import PlannedBenchmark
@@ -27,7 +28,8 @@ def planned_benchmarks(cfg, sds: dict[str, tuple[float, bool]]) -> tuple[list, i
         if "diagnostic" in bench.labels:  # shown in the report, never tested as better/worse
             continue
         sd, binary = sds.get(name, (None, True))
-        out.append(PlannedBenchmark(name, bench.category, n, binary=binary, **({"item_sd": sd} if sd else {})))
+        out.append(PlannedBenchmark(name, bench.category, n, binary=binary,
+                                    trait_evaluation=TRAIT_LABEL in bench.labels, **({"item_sd": sd} if sd else {})))
     return out, n_items
 
 
@@ -39,7 +41,8 @@ def plan_command(config: Path = typer.Argument(..., help="Study YAML, e.g. confi
                                                   "cores ÷ threads on one machine, more on a cluster)."),
                  set_: list[str] = typer.Option(None, "--set", help=SET_HELP)) -> None:
     """Power (smallest attainable p, MDE per benchmark, category and primary endpoint) and predicted cost."""
-    from traitrl.stats.plan import cost_table, format_plan, pilot_costs, pilot_item_sds, plan_power, predict_costs
+    from traitrl.stats.plan import (cost_table, format_plan, pilot_costs, pilot_item_sds, pilot_run_sds, plan_power,
+                                    predict_costs)
 
     from traitrl._util.config import load_yaml
     from traitrl.sweep import load_sweep_config
@@ -50,14 +53,15 @@ def plan_command(config: Path = typer.Argument(..., help="Study YAML, e.g. confi
     else:
         cfg = load_study_config(config, set_)
         n_seeds = len(cfg.seeds or [0])
-    costs, sds, run_sd = cost_table(), {}, None
+    costs, sds, run_sd, trait_run_sd = cost_table(), {}, None, None
     if pilot is not None:
         costs = pilot_costs(pilot, costs)
-        sds, run_sd = pilot_item_sds(pilot)
+        sds = pilot_item_sds(pilot)
+        run_sd, trait_run_sd = pilot_run_sds(pilot)
     benchmarks, n_eval_items = planned_benchmarks(cfg, sds)
     s = cfg.stats
     power = plan_power(benchmarks, n_seeds, s.alpha, s.power, s.correction, s.smoke_mde_pp,
-                       **({"run_sd": run_sd} if run_sd else {}))
+                       **({"run_sd": run_sd} if run_sd else {}), trait_run_sd=trait_run_sd)
     t = cfg.train
     stages = predict_costs(n_eval_items, len(cfg.seeded_arms()),
                            {"prompts_per_step": t.prompts_per_step, "num_generations": t.num_generations,

@@ -2,7 +2,9 @@
 the worst case of an attack sweep. Each section is a typed record in report.json and renders as one table.
 
 - Held-out traits: per trait the base model, the baseline and every arm on held-out scenarios, each arm's Δ vs the
-  baseline with its item-level CI, and the aggregate (the mean over traits; the paper's 0.41 → 0.61).
+  baseline with its item-level CI and, with several seeds, its across-seed interval (runs are the unit of
+  replication), and the aggregate (the mean over traits; the paper's 0.41 → 0.61), whose across-seed interval is
+  the held-out trait endpoint's (stats.endpoint.TRAIT_ENDPOINT).
 - Refusal trade-off: the refusal rate per arm on safety prompts and on everyday benign prompts (Wilson CI), and
   every other generative benchmark re-scored on the items that both the baseline and the arm answered without
   refusing (paired non-refusals), so "safer" cannot just mean "refuses more".
@@ -37,7 +39,8 @@ def fmt(x: float | None, spec: str = ".3f") -> str:
 
 
 def _ci(v: ArmValue) -> str:
-    return "" if v.ci_low is None else f" [{v.ci_low:+.1f}, {v.ci_high:+.1f}]"
+    items = "" if v.ci_low is None else f" [{v.ci_low:+.1f}, {v.ci_high:+.1f}]"
+    return items + ("" if v.seed_ci_low is None else f" seeds [{v.seed_ci_low:+.1f}, {v.seed_ci_high:+.1f}]")
 
 
 Table = tuple[str, str, list[str], list[list[str]]]  # title, caption, headers, rows
@@ -54,6 +57,8 @@ class ArmValue(Record):
     value: float | None
     ci_low: float | None = None
     ci_high: float | None = None
+    seed_ci_low: float | None = Field(None, description="Across-seed 95 % Student-t interval; >= 2 seeds.")
+    seed_ci_high: float | None = None
 
 
 class HeldoutTraitRow(Record):
@@ -61,7 +66,8 @@ class HeldoutTraitRow(Record):
     benchmark: str
     n_items: int
     scores: list[ArmValue] = Field(description="Score (0-1) of base, the reference and every arm.")
-    deltas: list[ArmValue] = Field(description="Δ vs the reference in pp with the item-level 95 % bootstrap CI.")
+    deltas: list[ArmValue] = Field(description="Δ vs the reference in pp with the item-level 95 % bootstrap CI and, "
+                                               "with several seeds, the across-seed interval.")
 
 
 class HeldoutTraitSection(Record):
@@ -70,7 +76,8 @@ class HeldoutTraitSection(Record):
     reference: str
     rows: list[HeldoutTraitRow] = Field(min_length=1)
     aggregate: list[ArmValue] = Field(description="Mean score over traits per model (the paper's aggregate).")
-    aggregate_deltas: list[ArmValue] = Field(description="Mean Δ over traits (pp) with its CI, per arm.")
+    aggregate_deltas: list[ArmValue] = Field(description="Mean Δ over traits (pp) with its item-level CI and, with "
+                                                         "several seeds, the held-out trait endpoint's interval.")
 
     def tables(self) -> list[Table]:
         models = [s.arm for s in self.aggregate]
@@ -81,9 +88,12 @@ class HeldoutTraitSection(Record):
                 for r in self.rows]
         rows.append(["aggregate", ""] + [fmt(a.value) for a in self.aggregate]
                     + [("–" if d.value is None else f"{d.value:+.1f}{_ci(d)}") for d in self.aggregate_deltas])
+        seeds = any(d.seed_ci_low is not None for r in self.rows for d in r.deltas)
         return [(self.title,
                  f"Scores (0-1) on held-out scenarios that share no core item with training; Δ vs {self.reference} "
-                 f"in pp with item-level 95 % CI. Scorer: {self.scorer}",
+                 "in pp with item-level 95 % CI [training seeds held fixed]"
+                 + ("; 'seeds' is the across-seed 95 % Student-t interval, which carries run-to-run variance and "
+                    "is the one to cite for the method" if seeds else "") + f". Scorer: {self.scorer}",
                  ["trait", "n", *models, *(f"Δ {a}" for a in arms)], rows)]
 
 
@@ -145,7 +155,8 @@ def heldout_trait_section(comparison: Comparison, scorer: str, category: str = H
                 continue
             row = by_bench.setdefault(d.benchmark, {"scores": {ref: d.reference_score}, "deltas": [], "n": d.n_paired})
             row["scores"][arm.name] = d.arm_score
-            row["deltas"].append(ArmValue(arm=arm.name, value=d.delta, ci_low=d.ci_low, ci_high=d.ci_high))
+            row["deltas"].append(ArmValue(arm=arm.name, value=d.delta, ci_low=d.ci_low, ci_high=d.ci_high,
+                                          seed_ci_low=d.seed_ci_low, seed_ci_high=d.seed_ci_high))
     if not by_bench:
         return None
     rows = [HeldoutTraitRow(trait=b.removeprefix(category + "_"), benchmark=b, n_items=v["n"],
@@ -158,8 +169,11 @@ def heldout_trait_section(comparison: Comparison, scorer: str, category: str = H
     for arm in comparison.arms:
         cat = next((c for c in arm.summary.categories if c.category == category), None)
         if cat is not None:
+            endpoint = arm.summary.trait_endpoint if category == HELDOUT_CATEGORY else None
             aggregate_deltas.append(ArmValue(arm=arm.name, value=cat.mean_delta, ci_low=cat.mean_delta_ci_low,
-                                             ci_high=cat.mean_delta_ci_high))
+                                             ci_high=cat.mean_delta_ci_high,
+                                             seed_ci_low=endpoint.seed_ci_low if endpoint else None,
+                                             seed_ci_high=endpoint.seed_ci_high if endpoint else None))
         elif mine := [d.value for r in rows for d in r.deltas if d.arm == arm.name and d.value is not None]:
             aggregate_deltas.append(ArmValue(arm=arm.name, value=float(np.mean(mine))))
     return HeldoutTraitSection(title=title, scorer=scorer, reference=ref, rows=rows, aggregate=aggregate,

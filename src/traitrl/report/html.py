@@ -53,11 +53,14 @@ def mde_text(mde: float | None) -> str:
 
 
 def primary_lines(comparison: Comparison) -> list[str]:
-    """Per arm: the pre-registered primary endpoint, then the capability non-inferiority outcome per benchmark."""
+    """Per arm: the pre-registered primary endpoint, the held-out trait endpoint, then the capability
+    non-inferiority outcome per benchmark."""
     lines = []
     for arm in comparison.arms:
-        p, cap = arm.summary.primary, arm.summary.capability
-        if p is not None and p.estimate is not None:
+        cap = arm.summary.capability
+        for p in (arm.summary.primary, arm.summary.trait_endpoint):
+            if p is None or p.estimate is None:
+                continue
             extra = "" if p.seed_p_value is None else (f"; seed-level paired t-test p = {p.seed_p_value:.3g}; "
                                                        f"hierarchical bootstrap {_fmt(p.hier_ci_low)} to "
                                                        f"{_fmt(p.hier_ci_high)}")
@@ -201,7 +204,7 @@ def render_html(doc: ReportDocument, figures: dict[str, bytes]) -> str:
     body = [f"<h1>{escape(comparison.arms[0].name)} vs {escape(comparison.reference_name)}</h1>",
             f'<p class="headline">{escape(doc.headline)}</p>']
     body += [f'<p class="headline secondary">{escape(a.summary.headline)}</p>' for a in comparison.arms[1:]]
-    body += ["<h2>Pre-registered primary endpoint and capability non-inferiority</h2>",
+    body += ["<h2>Pre-registered endpoints (battery, held-out traits) and capability non-inferiority</h2>",
              '<ul class="note">' + "".join(f"<li>{escape(line)}</li>" for line in primary_lines(comparison))
              + "</ul>"]
     body += [fig["forest"], fig["categories"]]

@@ -12,7 +12,7 @@ def render_markdown(doc: ReportDocument) -> str:
     c = doc.comparison
     lines = [f"# {c.arms[0].name} vs {c.reference_name}", "", doc.headline, ""]
     lines += [f"- {a.summary.headline}" for a in c.arms[1:]]
-    lines += ["", "## Pre-registered primary endpoint and capability non-inferiority", ""]
+    lines += ["", "## Pre-registered endpoints (battery, held-out traits) and capability non-inferiority", ""]
     lines += [f"- {line}" for line in primary_lines(c)]
     lines += ["", "Figures (forest plot, category heatmap, optional sections) are in report.html.", "",
               "| arm | category | benchmark | Δ | 95 % CI (items) | MDE | unit | assessable | p | p Holm | p BH | "

@@ -15,6 +15,7 @@ import numpy as np
 from traitrl._util.errors import ConfigError, DataError
 from traitrl._util.io import read_json
 from traitrl.evals.record import list_benchmark_records
+from traitrl.stats.endpoint import battery, is_trait_evaluation
 from traitrl.stats.load import LoadedRecord, load_record, require_eval_dir
 from traitrl.stats.models import ArmComparison, ArmMeta, BenchmarkDelta, Comparison, MissingBenchmark
 from traitrl.stats.multiple import benjamini_hochberg, holm
@@ -160,11 +161,12 @@ def _compare_arm(name: str, runs: list[Path], references: list[Path], ref_label:
     deltas = [d for d, _ in results]
     matrices = {d.benchmark: m for d, m in results}
     # Diagnostic benchmarks (no better answer, e.g. political lean) are shown but never counted as improvements;
-    # one-direction benchmarks (base at floor or ceiling) are listed, not counted. Each is its own family so
-    # neither can dilute or inflate the counted one.
+    # one-direction benchmarks (base at floor or ceiling) are listed, not counted; the held-out trait sets answer
+    # their own question. Each is its own family so none can dilute or inflate the battery's.
     scored = [d for d in deltas if DIAGNOSTIC not in d.labels]
-    for family in ([d for d in scored if d.direction == "both"], [d for d in scored if d.direction != "both"],
-                   [d for d in deltas if DIAGNOSTIC in d.labels]):
+    both = [d for d in scored if d.direction == "both"]
+    for family in (battery(both), [d for d in both if is_trait_evaluation(d)],
+                   [d for d in scored if d.direction != "both"], [d for d in deltas if DIAGNOSTIC in d.labels]):
         _adjust(family)
     summary = summarize_arm(name, ref_label, scored, missing, max(len(runs), len(references)), settings, matrices,
                             n_boot, _rng(seed, name, "primary endpoint"))
@@ -182,8 +184,8 @@ def compare_runs(reference: Path | list[Path], arms: dict[str, list[Path]], seed
     with one run, like the untrained base model, is compared with every reference seed). `base` is the untrained
     model's eval directory, which marks floor/ceiling benchmarks (else the first reference decides).
     `meta` gives each arm's dose/domains/method; arms not in it read `arm.json` from their eval directories.
-    Adjusted p-values treat each arm's benchmarks as one family. `settings` (else defaults with `alpha`) fixes the
-    primary endpoint, correction, power and margins.
+    Adjusted p-values treat each arm's battery benchmarks as one family and its held-out trait sets as another.
+    `settings` (else defaults with `alpha`) fixes the primary endpoint, correction, power and margins.
     """
     settings = settings or StatsSettings(alpha=alpha)
     if n_boot < 100 or n_perm < 99:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as sps
 
+from traitrl.evals.benchmarks.trait_heldout import CATEGORY as TRAIT_CATEGORY
+from traitrl.evals.benchmarks.trait_heldout import LABEL as TRAIT_LABEL
 from traitrl.stats.models import BenchmarkDelta, PrimaryEndpoint
 from traitrl.stats.paired import _MAX_CELLS, percentile_ci, t_interval
 from traitrl.stats.power import planning_se, pooled_se, t_mde, z_mde
@@ -18,6 +20,20 @@ from traitrl.stats.power import planning_se, pooled_se, t_mde, z_mde
 CHECKPOINTS_ONLY = ("these checkpoints only: item-level normal interval from the benchmarks' bootstrap SEs; "
                     "the method's run-to-run uncertainty cannot be estimated from one seed")
 SEED_LEVEL = "across seeds: Student-t interval of the seed-level endpoint (paired seeds, k - 1 df)"
+# The study's second question, "did the traits change", has its own endpoint: the held-out trait sets' mean Δ.
+TRAIT_ENDPOINT = f"category:{TRAIT_CATEGORY}"
+
+
+def is_trait_evaluation(d: BenchmarkDelta) -> bool:
+    """A held-out trait benchmark (label 'traits'). It answers the trait question, not the battery's: a trait arm
+    trains on these traits (guided runs imitate their rubrics' reference replies), so pooling them with the battery
+    would let a trait gain pass for a change out of distribution. They get their own endpoint and family."""
+    return TRAIT_LABEL in d.labels
+
+
+def battery(deltas: list[BenchmarkDelta]) -> list[BenchmarkDelta]:
+    """The out-of-distribution battery: every benchmark but the held-out trait evaluation."""
+    return [d for d in deltas if not is_trait_evaluation(d)]
 
 
 def poolable(d: BenchmarkDelta) -> bool:
@@ -33,7 +49,8 @@ def select(deltas: list[BenchmarkDelta], endpoint: str) -> tuple[list[BenchmarkD
                 f"mean Δ (pp) over the assessable binary-scored benchmarks of category {name!r}")
     if kind == "benchmark":
         return [d for d in deltas if d.benchmark == name], f"Δ on benchmark {name!r}"
-    return [d for d in deltas if poolable(d)], "pooled mean Δ (pp) over the assessable binary-scored benchmarks"
+    return ([d for d in battery(deltas) if poolable(d)],
+            "pooled mean Δ (pp) over the assessable binary-scored battery benchmarks (held-out trait sets apart)")
 
 
 def hierarchical_bootstrap(matrices: list[np.ndarray], n_boot: int, rng: np.random.Generator) -> np.ndarray:

@@ -15,16 +15,20 @@ COMPARISON_FORMAT_VERSION = 1
 UNCERTAINTY = {
     "ci": "item-level: 95 % paired bootstrap percentile interval over items (training seeds held fixed)",
     "p_value": "item-level: exact McNemar (binary scores, one seed) or paired sign-flip permutation test",
-    "p_holm": "Holm-adjusted over the arm's benchmark family (family-wise error rate)",
-    "p_bh": "Benjamini-Hochberg-adjusted over the arm's benchmark family (false discovery rate)",
+    "p_holm": "Holm-adjusted within the arm's family: the battery, or the held-out trait sets (family-wise error "
+              "rate)",
+    "p_bh": "Benjamini-Hochberg-adjusted within the arm's family: the battery, or the held-out trait sets (false "
+            "discovery rate)",
     "seed_ci": "across-seed: 95 % Student-t interval of the per-seed deltas (training-seed variance plus each "
                "seed's evaluation noise, reference held fixed); needs >= 2 seeds",
-    "mean_delta_ci": "item-level: normal interval from the bootstrap standard errors of the binary-scored "
+    "mean_delta_ci": "item-level: normal interval from the bootstrap standard errors of the binary-scored battery "
                      "benchmarks assessable in both directions, treated as independent; it does not generalize to "
                      "other benchmarks or training seeds",
-    "counts": "'X better / Y worse / Z tied of N assessable' counts point estimates over benchmarks assessable in "
-              "both directions, with a two-sided sign test of better vs worse; 'after BH/Holm' counts adjusted "
-              "p < alpha",
+    "counts": "'X better / Y worse / Z tied of N assessable' counts point estimates over battery benchmarks "
+              "assessable in both directions (the held-out trait sets apart), with a two-sided sign test of better "
+              "vs worse; 'after BH/Holm' counts adjusted p < alpha",
+    "trait_endpoint": "held-out trait endpoint: the mean Δ over the held-out trait sets, tested like the primary "
+                      "endpoint, never pooled with the battery",
     "primary": "pre-registered primary endpoint; with >= 2 seeds a paired t-test over seeds and a hierarchical "
                "bootstrap over seeds then items; with one seed an item-level interval for these checkpoints only",
     "mde": "minimum detectable effect at the configured power, two-sided, after the configured correction; "
@@ -170,6 +174,11 @@ class ArmSummary(Record):
     one_direction: list[str] = Field(default_factory=list, description="Listed, not counted.")
     not_pooled: list[str] = Field(default_factory=list, description="Continuous-score benchmarks, own unit.")
     primary: PrimaryEndpoint | None = None
+    trait_endpoint: PrimaryEndpoint | None = Field(
+        None, description="The held-out trait sets' mean Δ (stats.endpoint.TRAIT_ENDPOINT); None without them.")
+    n_traits_assessable: int = Field(0, description="Held-out trait sets assessable in both directions.")
+    n_traits_better_adjusted: int = Field(0, description="Of those, better after the correction (their own family).")
+    n_traits_worse_adjusted: int = 0
     smoke: str | None = Field(None, description="Set when significance is unattainable; leads the headline.")
     compute_flag: str | None = Field(None, description="Measured compute differs from the reference run.")
     headline: str

@@ -1,10 +1,11 @@
 """`traitrl plan`: what a study can detect and what it will cost, before it runs.
 
-Power: per benchmark the smallest attainable p and the MDE after the configured correction; per category and for
-the pooled primary endpoint the MDE of the mean, item-level (these checkpoints) and, with seeds, method-level (a
-paired t-test over seeds whose SD combines run-to-run variance of both arms with item noise). Planning defaults
-(per-item SD from 20 % discordant pairs; run-to-run SD 1.4 pp of the pooled Δ, the spread of two same-config quick
-runs) are replaced by a pilot run's measured values when one is given.
+Power: per benchmark the smallest attainable p and the MDE after its family's correction (the battery, or the
+held-out trait sets); per category, for the battery's pooled primary endpoint and for the held-out trait endpoint
+the MDE of the mean, item-level (these checkpoints) and, with seeds, method-level (a paired t-test over seeds whose
+SD combines run-to-run variance of both arms with item noise). Planning defaults (per-item SD from 20 % discordant
+pairs; run-to-run SD 1.4 pp of the pooled Δ, the spread of two same-config quick runs) are replaced by a pilot
+run's measured values when one is given.
 
 Cost: per-item eval and per-step training costs from the cost table (costs.json, measured on the quick study), or
 from a pilot run's timings.json files, scaled by item count and by prompts × generations × completion cap. The
@@ -57,6 +58,7 @@ class PlannedBenchmark:
     n_items: int
     item_sd: float = DEFAULT_ITEM_SD_PP  # per-item difference SD in pp
     binary: bool = True
+    trait_evaluation: bool = False  # a held-out trait set: its own family and endpoint (stats.endpoint)
 
 
 @dataclass
@@ -71,14 +73,35 @@ class PowerPlan:
     primary_method_mde: dict[int, float | None]  # seeds → MDE of the seed-level paired t-test
     n_seeds: int
     run_sd: float
+    trait_items_mde: float | None = None  # the held-out trait endpoint, None without held-out trait sets
+    trait_method_mde: dict[int, float | None] = field(default_factory=dict)
+    trait_run_sd: float | None = None  # measured by a pilot; None = the battery's run_sd was assumed
     smoke: str | None = None
     notes: list[str] = field(default_factory=list)
 
 
+def endpoint_mdes(ses: list[float], n_seeds: int, alpha: float, power: float, run_sd: float
+                  ) -> tuple[float | None, dict[int, float | None]]:
+    """MDE of a mean over benchmarks with these item-level SEs: for these checkpoints, and for the method at 3, 5, 10
+    and `n_seeds` paired seeds."""
+    pooled = pooled_se(ses) if ses else None
+    items_mde = z_mde(pooled, alpha, power) if pooled else None
+    # One seed's paired Δ varies by both arms' run-to-run SD plus that seed's item noise.
+    per_seed_sd = math.sqrt(2 * run_sd ** 2 + (pooled or 0.0) ** 2 * n_seeds)
+    return items_mde, {k: t_mde(per_seed_sd, k, alpha, power) for k in sorted({n_seeds, 3, 5, 10}) if k >= 2}
+
+
 def plan_power(benchmarks: list[PlannedBenchmark], n_seeds: int, alpha: float, power: float, correction: str,
-               smoke_mde: float, run_sd: float = DEFAULT_RUN_SD_PP) -> PowerPlan:
-    threshold = family_threshold(alpha, len(benchmarks))
-    rows = [(b, smallest_p(b.n_items), benchmark_mde(b.item_sd, b.n_items, threshold, power)) for b in benchmarks]
+               smoke_mde: float, run_sd: float = DEFAULT_RUN_SD_PP, trait_run_sd: float | None = None) -> PowerPlan:
+    """`run_sd`: the run-to-run SD (pp) of the battery's pooled Δ; `trait_run_sd`: of the held-out trait endpoint
+    (else the battery's is assumed, and the plan says so)."""
+    battery = [b for b in benchmarks if not b.trait_evaluation]
+    traits = [b for b in benchmarks if b.trait_evaluation]
+    threshold = family_threshold(alpha, len(battery))
+    trait_threshold = family_threshold(alpha, len(traits))
+    rows = [(b, smallest_p(b.n_items),
+             benchmark_mde(b.item_sd, b.n_items, trait_threshold if b.trait_evaluation else threshold, power))
+            for b in benchmarks]
     ses = {b.name: b.item_sd / math.sqrt(b.n_items * n_seeds) for b in benchmarks if b.binary}
     cats = sorted({b.category for b in benchmarks})
     categories = []
@@ -86,18 +109,19 @@ def plan_power(benchmarks: list[PlannedBenchmark], n_seeds: int, alpha: float, p
         members = [ses[b.name] for b in benchmarks if b.category == cat and b.name in ses]
         mde = z_mde(pooled_se(members), family_threshold(alpha, len(cats)), power) if members else None
         categories.append((cat, sum(b.category == cat for b in benchmarks), mde))
-    pooled = pooled_se(list(ses.values())) if ses else None
-    items_mde = z_mde(pooled, alpha, power) if pooled else None
-    # One seed's paired Δ varies by both arms' run-to-run SD plus that seed's item noise.
-    per_seed_sd = math.sqrt(2 * run_sd ** 2 + (pooled or 0.0) ** 2 * n_seeds)
-    method = {k: t_mde(per_seed_sd, k, alpha, power) for k in sorted({n_seeds, 3, 5, 10}) if k >= 2}
+    items_mde, method = endpoint_mdes([ses[b.name] for b in battery if b.name in ses], n_seeds, alpha, power, run_sd)
     plan = PowerPlan(alpha=alpha, power=power, correction=correction, threshold=threshold, benchmarks=rows,
                      categories=categories, primary_items_mde=items_mde, primary_method_mde=method, n_seeds=n_seeds,
                      run_sd=run_sd)
-    unattainable = all(mde is None for _, _, mde in rows)
+    if traits:
+        plan.trait_run_sd = trait_run_sd
+        plan.trait_items_mde, plan.trait_method_mde = endpoint_mdes(
+            [ses[b.name] for b in traits if b.name in ses], n_seeds, alpha, power,
+            run_sd if trait_run_sd is None else trait_run_sd)
+    unattainable = bool(battery) and all(mde is None for b, _, mde in rows if not b.trait_evaluation)
     headline_mde = method.get(n_seeds) if n_seeds >= 2 else items_mde
     if unattainable or headline_mde is None or headline_mde > smoke_mde:
-        best = min((p for _, p, _ in rows), default=1.0)
+        best = min((p for b, p, _ in rows if not b.trait_evaluation), default=1.0)
         plan.smoke = (f"smoke test: no effect smaller than {headline_mde:.1f} pp can be detected on the primary "
                       "endpoint" if headline_mde is not None else "smoke test: the primary endpoint has no MDE")
         if unattainable:
@@ -237,14 +261,29 @@ def predict_costs(n_eval_items: int, n_runs: int, train_shape: dict, steps: int,
     return stages
 
 
+def endpoint_lines(title: str, items_mde: float | None, method: dict[int, float | None], n_seeds: int,
+                   sd: str) -> list[str]:
+    items = "–" if items_mde is None else f"{items_mde:.1f}"
+    lines = ["", title, f"  these checkpoints only (item-level, {n_seeds} seed(s)): MDE {items} pp"]
+    if n_seeds < 2:
+        lines.append("  the method (across training runs): not estimable with one seed; set `seeds:` in the config")
+    lines += [f"  the method with {k} paired seeds ({sd}): MDE {mde:.1f} pp" + ("  <- this config" if k == n_seeds
+                                                                               else "")
+              for k, mde in method.items()]
+    return lines
+
+
 def format_plan(title: str, plan: PowerPlan, stages: list[StageCost], costs_source: str, n_runs: int = 1,
                 workers: int = 1) -> str:
     width = max([len("benchmark"), *(len(b.name) for b, _, _ in plan.benchmarks)])
     lines = [title, ""]
     if plan.smoke:
         lines += [plan.smoke.capitalize() + ".", ""]
-    lines += [f"Per benchmark: two-sided, alpha {plan.alpha:g}, {plan.correction.upper()} over {len(plan.benchmarks)}"
-              f" benchmarks (first threshold {plan.threshold:.2g}), MDE at {plan.power:.0%} power.",
+    n_traits = sum(b.trait_evaluation for b, _, _ in plan.benchmarks)
+    lines += [f"Per benchmark: two-sided, alpha {plan.alpha:g}, {plan.correction.upper()} over the "
+              f"{len(plan.benchmarks) - n_traits} battery benchmarks (first threshold {plan.threshold:.2g})"
+              + (f" and, as their own family, over the {n_traits} held-out trait sets" if n_traits else "")
+              + f", MDE at {plan.power:.0%} power.",
               f"{'benchmark':<{width}} {'category':<24} {'items':>5} {'smallest p':>10} {'MDE (pp)':>12}"]
     for b, p, mde in plan.benchmarks:
         lines.append(f"{b.name:<{width}} {b.category:<24} {b.n_items:>5} {p:>10.2g} "
@@ -252,14 +291,14 @@ def format_plan(title: str, plan: PowerPlan, stages: list[StageCost], costs_sour
     lines += ["", "Per category (mean Δ, item-level, Bonferroni over categories):"]
     lines += [f"  {cat:<28} {n:>3} benchmarks  MDE {'–' if mde is None else f'{mde:.1f}'} pp"
               for cat, n, mde in plan.categories]
-    items = "–" if plan.primary_items_mde is None else f"{plan.primary_items_mde:.1f}"
-    lines += ["", f"Primary endpoint (pooled mean Δ over the binary-scored benchmarks), alpha {plan.alpha:g}:",
-              f"  these checkpoints only (item-level, {plan.n_seeds} seed(s)): MDE {items} pp"]
-    if plan.n_seeds < 2:
-        lines.append("  the method (across training runs): not estimable with one seed; set `seeds:` in the config")
-    for k, mde in plan.primary_method_mde.items():
-        lines.append(f"  the method with {k} paired seeds (run-to-run SD {plan.run_sd:.2g} pp): MDE {mde:.1f} pp"
-                     + ("  <- this config" if k == plan.n_seeds else ""))
+    lines += endpoint_lines("Primary endpoint (pooled mean Δ over the binary-scored battery benchmarks, held-out "
+                            f"trait sets apart), alpha {plan.alpha:g}:", plan.primary_items_mde,
+                            plan.primary_method_mde, plan.n_seeds, f"run-to-run SD {plan.run_sd:.2g} pp")
+    if n_traits:
+        sd = (f"run-to-run SD {plan.trait_run_sd:.2g} pp" if plan.trait_run_sd is not None
+              else f"run-to-run SD assumed the battery's {plan.run_sd:.2g} pp")
+        lines += endpoint_lines(f"Held-out trait endpoint (mean Δ over the {n_traits} held-out trait sets), alpha "
+                                f"{plan.alpha:g}:", plan.trait_items_mde, plan.trait_method_mde, plan.n_seeds, sd)
     lines += plan.notes
     total = sum(s.seconds for s in stages)
     lines += ["", f"Predicted wall time and peak memory ({costs_source}):"]
@@ -339,9 +378,8 @@ def pilot_costs(pilot: Path, costs: dict) -> dict:
     return out
 
 
-def pilot_item_sds(pilot: Path) -> tuple[dict[str, tuple[float, bool]], float | None]:
-    """(benchmark → (per-item difference SD in pp, binary)) of the pilot's first arm vs its reference, and the
-    pilot's run-to-run SD of the pooled Δ when it had two or more seeds."""
+def pilot_item_sds(pilot: Path) -> dict[str, tuple[float, bool]]:
+    """Benchmark → (per-item difference SD in pp, binary) of the pilot's first arm vs its reference."""
     study = read_json(pilot / "manifest.json").get("config", {})
     reference = study.get("reference_arm", "baseline")
     seeds = study.get("seeds")
@@ -359,10 +397,25 @@ def pilot_item_sds(pilot: Path) -> tuple[dict[str, tuple[float, bool]], float | 
             continue
         r, a = np.array([ref.scores[i] for i in ids]), np.array([arm.scores[i] for i in ids])
         sds[name] = (float(np.std(100 * (a - r), ddof=1)), is_binary(r, a))
-    run_sd = None
+    return sds
+
+
+def pilot_run_sds(pilot: Path) -> tuple[float | None, float | None]:
+    """Run-to-run SD (pp) of the battery's pooled Δ and of the held-out trait endpoint, from the first arm of the
+    pilot's comparison.json, where it had two or more seeds (else None). A paired Δ carries two runs' variance, so
+    each is the SD of the seed-level values over √2."""
+    from traitrl.stats.compare import DIAGNOSTIC
+    from traitrl.stats.endpoint import TRAIT_ENDPOINT, select
+    from traitrl.stats.models import BenchmarkDelta
+
     comparison = pilot / "comparison.json"
-    if comparison.is_file():
-        values = read_json(comparison)["arms"][0]["summary"].get("seed_mean_deltas", [])
-        if len(values) >= 2:
-            run_sd = float(np.std(values, ddof=1) / math.sqrt(2))  # a paired Δ carries two runs' variance
-    return sds, run_sd
+    if not comparison.is_file():
+        return None, None
+    deltas = [BenchmarkDelta.model_validate(d) for d in read_json(comparison)["arms"][0]["deltas"]]
+    tested = [d for d in deltas if DIAGNOSTIC not in d.labels]  # as compare_runs hands them to the endpoints
+    sds = []
+    for endpoint in ("pooled_mean_delta", TRAIT_ENDPOINT):
+        chosen, _ = select(tested, endpoint)
+        values = np.mean([d.seed_deltas for d in chosen], axis=0) if chosen else []
+        sds.append(float(np.std(values, ddof=1) / math.sqrt(2)) if len(values) >= 2 else None)
+    return sds[0], sds[1]

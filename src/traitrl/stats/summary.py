@@ -1,8 +1,10 @@
 """Roll one arm's per-benchmark deltas up into counts, category summaries, a capability check and a headline.
 
 The headline puts first what limits every other sentence: a smoke-test warning when significance is unattainable,
-then the pre-registered primary endpoint, then counts of better / worse / tied over the benchmarks assessable in
-both directions, with a sign test and the adjusted counts. Never "improved on X of N" alone.
+then the pre-registered primary endpoint, then the held-out trait endpoint, then counts of better / worse / tied
+over the battery benchmarks assessable in both directions, with a sign test and the adjusted counts. Never "improved
+on X of N" alone. The held-out trait sets are the study's second question: they have their own endpoint and
+family, and never enter the battery's counts or pooled endpoint (stats.endpoint.is_trait_evaluation).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from scipy import stats as sps
 
 from traitrl.evals.benchmark import CATEGORIES
 from traitrl.stats.capability import capability_sentence, check_capability
-from traitrl.stats.endpoint import poolable, primary_endpoint
+from traitrl.stats.endpoint import TRAIT_ENDPOINT, battery, is_trait_evaluation, poolable, primary_endpoint
 from traitrl.stats.models import (
     ArmSummary,
     BenchmarkDelta,
@@ -82,11 +84,11 @@ def smoke_sentence(assessable: list[BenchmarkDelta], primary: PrimaryEndpoint, s
     return ", and ".join(parts) + "."
 
 
-def primary_sentence(p: PrimaryEndpoint) -> str:
+def primary_sentence(p: PrimaryEndpoint, name: str = "Primary endpoint") -> str:
     if p.estimate is None:
-        return f"Primary endpoint ({p.definition}): no benchmark qualifies."
+        return f"{name} ({p.definition}): no benchmark qualifies."
     mde = "unattainable" if p.mde is None else f"{p.mde:.1f}"
-    text = (f"Primary endpoint (pre-registered: {p.definition}): {p.estimate:+.2f}, 95 % CI {p.ci_low:+.2f} to "
+    text = (f"{name} (pre-registered: {p.definition}): {p.estimate:+.2f}, 95 % CI {p.ci_low:+.2f} to "
             f"{p.ci_high:+.2f}, MDE {mde}")
     if p.method_uncertainty:
         hier = ("" if p.hier_ci_low is None
@@ -99,6 +101,10 @@ def primary_sentence(p: PrimaryEndpoint) -> str:
 def _headline(s: ArmSummary, name: str, reference: str, n_missing: int, alpha: float) -> str:
     parts = [x for x in (s.smoke, s.compute_flag) if x]
     parts.append(primary_sentence(s.primary))
+    if s.trait_endpoint is not None:
+        parts.append(primary_sentence(s.trait_endpoint, "Held-out trait endpoint")[:-1]
+                     + f"; {s.n_traits_better_adjusted} better and {s.n_traits_worse_adjusted} worse of "
+                       f"{s.n_traits_assessable} held-out trait sets after {s.correction.upper()}.")
     sign = "–" if s.sign_test_p is None else f"{s.sign_test_p:.3g}"
     parts.append(f"{name} vs {reference}: {s.n_better_assessable} better / {s.n_worse_assessable} worse / "
                  f"{s.n_tied} tied of {s.n_assessable} assessable benchmarks (sign test p = {sign}); "
@@ -120,19 +126,22 @@ def summarize_arm(name: str, reference: str, deltas: list[BenchmarkDelta], missi
                   matrices: dict[str, np.ndarray] | None = None, n_boot: int = 2000,
                   rng: np.random.Generator | None = None) -> ArmSummary:
     alpha = settings.alpha
-    assessable = [d for d in deltas if d.direction == "both"]
-    threshold = family_threshold(alpha, len(assessable))
-    for d in deltas:
-        d.mde = benchmark_mde(d.item_sd, d.n_paired, threshold, settings.power)
+    assessable = [d for d in battery(deltas) if d.direction == "both"]
+    traits = [d for d in deltas if is_trait_evaluation(d) and d.direction == "both"]
+    for d in deltas:  # at the first step of its own family's correction (compare._compare_arm)
+        family = traits if is_trait_evaluation(d) else assessable
+        d.mde = benchmark_mde(d.item_sd, d.n_paired, family_threshold(alpha, len(family)), settings.power)
     categories = category_order({d.category for d in deltas})
-    mean, lo, hi = combined_mean(deltas)
-    pp = [d for d in deltas if poolable(d)]
+    mean, lo, hi = combined_mean(battery(deltas))
+    pp = [d for d in battery(deltas) if poolable(d)]
     seed_means = [float(np.mean([d.seed_deltas[k] for d in pp])) for k in range(n_seeds)] if pp else []
     seed_ci = t_interval(np.array(seed_means)) if seed_means else None
     better, worse = sum(d.delta > 0 for d in assessable), sum(d.delta < 0 for d in assessable)
     field = "p_bh" if settings.correction == "bh" else "p_holm"
-    primary = primary_endpoint(deltas, matrices or {}, settings.primary_endpoint, alpha, settings.power, n_boot,
-                               rng or np.random.default_rng(0))
+    rng = rng or np.random.default_rng(0)
+    primary = primary_endpoint(deltas, matrices or {}, settings.primary_endpoint, alpha, settings.power, n_boot, rng)
+    trait_endpoint = (primary_endpoint(deltas, matrices or {}, TRAIT_ENDPOINT, alpha, settings.power, n_boot, rng)
+                      if traits else None)
     summary = ArmSummary(
         n_benchmarks=len(deltas), n_improved=sum(d.delta > 0 for d in deltas),
         n_worse=sum(d.delta < 0 for d in deltas), n_unchanged=sum(d.delta == 0 for d in deltas),
@@ -156,7 +165,9 @@ def summarize_arm(name: str, reference: str, deltas: list[BenchmarkDelta], missi
         one_direction=[f"{d.benchmark} ({'floor' if d.direction == 'up_only' else 'ceiling'})"
                        for d in deltas if d.direction != "both"],
         not_pooled=[d.benchmark for d in deltas if not d.binary and d.direction == "both"],
-        primary=primary, headline="")
+        primary=primary, trait_endpoint=trait_endpoint, n_traits_assessable=len(traits),
+        n_traits_better_adjusted=sum(_significant(d, alpha, 1, field) for d in traits),
+        n_traits_worse_adjusted=sum(_significant(d, alpha, -1, field) for d in traits), headline="")
     summary.smoke = smoke_sentence(assessable, primary, settings)
     summary.headline = _headline(summary, name, reference, len(missing), alpha)
     return summary
