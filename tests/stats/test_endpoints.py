@@ -89,25 +89,28 @@ def test_seed_i_is_paired_with_reference_seed_i(tmp_path):
     assert d.seed_ci_low > 0
 
 
-def _delta(name: str, seed_deltas: np.ndarray, se: float) -> SimpleNamespace:
+def _delta(name: str, seed_deltas: np.ndarray, se: float, one_arm_run: bool = False) -> SimpleNamespace:
     """The fields of a BenchmarkDelta that primary_endpoint reads (a model per simulated benchmark is too slow)."""
     return SimpleNamespace(benchmark=name, category="x", labels=[], unit="pp", binary=True, direction="both",
-                           item_sd=50.0, n_paired=40,
+                           one_arm_run=one_arm_run, item_sd=50.0, n_paired=40,
                            delta=float(np.mean(seed_deltas)), seed_deltas=list(seed_deltas), se=se)
 
 
 def simulate_primary(rng, effect: float, n_reps: int, k: int = 3, n_bench: int = 10, n_items: int = 40,
-                     run_sd: float = 3.0):
-    """Binary items; each (arm, seed) run shifts every benchmark's success rate by N(0, run_sd) pp."""
+                     run_sd: float = 3.0, arm_runs: int | None = None, one_arm_run: bool | None = None):
+    """Binary items; each (arm, seed) run shifts every benchmark's success rate by N(0, run_sd) pp. `arm_runs=1`:
+    one arm run against the k reference runs (a control at one seed); `one_arm_run` overrides what the deltas say."""
+    arm_runs = arm_runs or k
     p = rng.uniform(0.3, 0.7, size=(n_reps, n_bench, 1, n_items))
     run_ref = rng.normal(0, run_sd / 100, size=(n_reps, 1, k, 1))
-    run_arm = rng.normal(effect / 100, run_sd / 100, size=(n_reps, 1, k, 1))
+    run_arm = rng.normal(effect / 100, run_sd / 100, size=(n_reps, 1, arm_runs, 1))
     ref = rng.random((n_reps, n_bench, k, n_items)) < np.clip(p + run_ref, 0, 1)
-    arm = rng.random((n_reps, n_bench, k, n_items)) < np.clip(p + run_arm, 0, 1)
-    seed_deltas = 100 * (arm.astype(float) - ref).mean(axis=-1)  # reps × benchmarks × seeds
+    arm = rng.random((n_reps, n_bench, arm_runs, n_items)) < np.clip(p + run_arm, 0, 1)
+    seed_deltas = 100 * (arm.astype(float) - ref).mean(axis=-1)  # reps × benchmarks × seeds (one arm run broadcast)
+    flag = arm_runs == 1 if one_arm_run is None else one_arm_run
     results = []
     for rep in seed_deltas:
-        deltas = [_delta(f"b{b}", rep[b], se=7.0) for b in range(n_bench)]
+        deltas = [_delta(f"b{b}", rep[b], se=7.0, one_arm_run=flag) for b in range(n_bench)]
         results.append(primary_endpoint(deltas, {}, "pooled_mean_delta", 0.05, 0.8, 200, rng))
     return results
 
@@ -116,6 +119,39 @@ def test_null_simulation_keeps_coverage_near_95():
     results = simulate_primary(np.random.default_rng(11), effect=0.0, n_reps=1000)
     coverage = np.mean([r.ci_low <= 0 <= r.ci_high for r in results])
     assert 0.93 <= coverage <= 0.97, coverage
+
+
+def test_one_arm_run_against_three_reference_runs_keeps_coverage_near_95():
+    # A control arm trained at one seed, compared with the three baseline runs. Treating its three Δs as paired
+    # seeds misses the control run's own run-to-run shift, shared by all three: the interval is about half as wide
+    # as it should be, and one run's luck reads as an effect.
+    naive = simulate_primary(np.random.default_rng(13), effect=0.0, n_reps=1000, arm_runs=1, one_arm_run=False)
+    assert np.mean([r.ci_low <= 0 <= r.ci_high for r in naive]) < 0.87  # measured 83.5 %
+    results = simulate_primary(np.random.default_rng(13), effect=0.0, n_reps=1000, arm_runs=1)
+    coverage = np.mean([r.ci_low <= 0 <= r.ci_high for r in results])
+    assert 0.93 <= coverage <= 0.98, coverage  # measured 95.2 %
+    assert all(r.one_arm_run and r.hier_ci_low is None for r in results)  # the bootstrap would miss it too
+
+
+def test_only_the_untrained_model_is_compared_as_a_run_without_variance(tmp_path):
+    rng = np.random.default_rng(21)
+    refs = []
+    for k in range(3):
+        refs.append(tmp_path / f"baseline{k}")
+        write_benchmark(refs[-1], "b", rng.random(200) < 0.5)
+    for name in ("base", "placebo"):
+        write_benchmark(tmp_path / name, "b", rng.random(200) < 0.5)
+    c = compare_runs(refs, {"base": [tmp_path / "base"], "placebo": [tmp_path / "placebo"]}, n_boot=200,
+                     n_perm=999, base=tmp_path / "base")
+    base, placebo = c.arm("base"), c.arm("placebo")
+    assert not base.deltas[0].one_arm_run and not base.summary.primary.one_arm_run
+    assert placebo.deltas[0].one_arm_run and placebo.summary.primary.one_arm_run
+    assert base.deltas[0].seed_deltas != placebo.deltas[0].seed_deltas
+    width = lambda d: d.seed_ci_high - d.seed_ci_low  # noqa: E731
+    sd = np.std(placebo.deltas[0].seed_deltas, ddof=1)
+    assert width(placebo.deltas[0]) == pytest.approx(2 * 4.303 * sd * np.sqrt(1 + 1 / 3), rel=1e-3)  # t(0.975, 2)
+    assert "t-test of one arm run against 3 reference runs" in placebo.summary.headline
+    assert "paired t-test over 3 seeds" in base.summary.headline
 
 
 def test_planted_effect_is_recovered():

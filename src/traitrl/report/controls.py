@@ -93,7 +93,8 @@ class HeldoutTraitSection(Record):
                  f"Scores (0-1) on held-out scenarios that share no core item with training; Δ vs {self.reference} "
                  "in pp with item-level 95 % CI [training seeds held fixed]"
                  + ("; 'seeds' is the across-seed 95 % Student-t interval, which carries run-to-run variance and "
-                    "is the one to cite for the method" if seeds else "") + f". Scorer: {self.scorer}",
+                    "is the one to cite for the method (for an arm trained once, a prediction interval that takes "
+                    "its run-to-run SD as the reference's)" if seeds else "") + f". Scorer: {self.scorer}",
                  ["trait", "n", *models, *(f"Δ {a}" for a in arms)], rows)]
 
 

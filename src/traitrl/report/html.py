@@ -61,9 +61,10 @@ def primary_lines(comparison: Comparison) -> list[str]:
         for p in (arm.summary.primary, arm.summary.trait_endpoint):
             if p is None or p.estimate is None:
                 continue
-            extra = "" if p.seed_p_value is None else (f"; seed-level paired t-test p = {p.seed_p_value:.3g}; "
-                                                       f"hierarchical bootstrap {_fmt(p.hier_ci_low)} to "
-                                                       f"{_fmt(p.hier_ci_high)}")
+            test = "t-test of one arm run against the reference runs" if p.one_arm_run else "paired t-test"
+            hier = ("" if p.hier_ci_low is None
+                    else f"; hierarchical bootstrap {_fmt(p.hier_ci_low)} to {_fmt(p.hier_ci_high)}")
+            extra = "" if p.seed_p_value is None else f"; seed-level {test} p = {p.seed_p_value:.3g}{hier}"
             lines.append(f"{arm.name}: {p.definition} = {p.estimate:+.2f} (95 % {p.ci_low:+.2f} to {p.ci_high:+.2f}; "
                          f"{p.interval}; MDE {mde_text(p.mde)}; {p.n_benchmarks} benchmarks, {p.n_seeds} seed(s)"
                          f"{extra}).")

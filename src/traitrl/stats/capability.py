@@ -11,10 +11,10 @@ A benchmark whose base model sits at the floor cannot show a drop and is listed 
 
 from __future__ import annotations
 
-import numpy as np
 from scipy import stats as sps
 
 from traitrl.stats.models import BenchmarkDelta, CapabilityCheck, NonInferiorityResult
+from traitrl.stats.paired import t_interval
 
 CAPABILITY = "capability"
 NO_REGRESSION, REGRESSION = "no regression beyond the margin", "regression"
@@ -22,14 +22,12 @@ NOT_ASSESSABLE = "not assessable (CI wider than the margin)"
 
 
 def _interval(d: BenchmarkDelta, level: float) -> tuple[float, float]:
-    k = len(d.seed_deltas)
-    if k >= 2:
-        half = sps.t.ppf(0.5 + level / 2, k - 1) * np.std(d.seed_deltas, ddof=1) / np.sqrt(k)
-    else:
-        # Identical answers on every item give a bootstrap SE of 0 and a zero-width interval that would "prove" no
-        # regression from 6 items. n items cannot resolve less than one discordant pair, whose SE is 100 / n pp.
-        resolution = 100.0 / d.n_paired if d.unit == "pp" and d.n_paired else 0.0
-        half = sps.norm.ppf(0.5 + level / 2) * max(d.se, resolution)
+    if len(d.seed_deltas) >= 2:
+        return t_interval(d.seed_deltas, level, d.one_arm_run)
+    # Identical answers on every item give a bootstrap SE of 0 and a zero-width interval that would "prove" no
+    # regression from 6 items. n items cannot resolve less than one discordant pair, whose SE is 100 / n pp.
+    resolution = 100.0 / d.n_paired if d.unit == "pp" and d.n_paired else 0.0
+    half = sps.norm.ppf(0.5 + level / 2) * max(d.se, resolution)
     return d.delta - float(half), d.delta + float(half)
 
 
@@ -58,7 +56,9 @@ def check_capability(deltas: list[BenchmarkDelta], alpha: float, margin: float) 
              "no_regression": NO_REGRESSION}
     k = len(cap[0].seed_deltas) if cap else 0
     interval = (f"{level:.1%} intervals (Bonferroni over {len(family)} capability benchmarks), "
-                + ("Student-t over seeds" if k >= 2 else "item-level, these checkpoints only"))
+                + ("item-level, these checkpoints only" if k < 2
+                   else "Student-t prediction interval, one arm run against its reference runs"
+                   if cap[0].one_arm_run else "Student-t over seeds"))
     return CapabilityCheck(status=status, outcome=words[status], margin_pp=margin, n_benchmarks=len(cap),
                            n_drops=sum(d.delta < 0 for d in cap),
                            regressions=[r.benchmark for r in results if r.outcome == REGRESSION],

@@ -84,8 +84,10 @@ def _paired_ids(refs: LoadedRecord | list[LoadedRecord], seeds: list[LoadedRecor
 
 
 def _compare_benchmark(ref: LoadedRecord | list[LoadedRecord], seeds: list[LoadedRecord], rng: np.random.Generator,
-                       n_boot: int, n_perm: int, base: LoadedRecord | None) -> tuple[BenchmarkDelta, np.ndarray]:
-    """compare_benchmark plus the seeds × items matrix of signed differences (for the hierarchical bootstrap)."""
+                       n_boot: int, n_perm: int, base: LoadedRecord | None, one_arm_run: bool = False
+                       ) -> tuple[BenchmarkDelta, np.ndarray]:
+    """compare_benchmark plus the seeds × items matrix of signed differences (for the hierarchical bootstrap).
+    `one_arm_run`: `seeds` is one trained run against several reference runs (stats.paired.seed_se)."""
     refs = ref if isinstance(ref, list) else [ref]
     for rec in [*refs[1:], *seeds]:
         _check_same_benchmark(refs[0], rec)
@@ -109,7 +111,7 @@ def _compare_benchmark(ref: LoadedRecord | list[LoadedRecord], seeds: list[Loade
     ci_low, ci_high = percentile_ci(boot)
     p, test = paired_pvalue(ref_scores.mean(axis=0), arm_scores.mean(axis=0), n_perm, rng)
     seed_deltas = matrix.mean(axis=1)
-    seed_ci = t_interval(seed_deltas)
+    seed_ci = t_interval(seed_deltas, one_arm_run=one_arm_run)
     delta = BenchmarkDelta(
         benchmark=s.benchmark, category=s.category, metric=s.metric, version=s.version,
         higher_is_better=s.higher_is_better, labels=list(s.labels), unit="pp" if in_unit else "points",
@@ -117,7 +119,7 @@ def _compare_benchmark(ref: LoadedRecord | list[LoadedRecord], seeds: list[Loade
         n_errors_reference=sum(rec.n_errors for rec in refs), n_errors_arm=sum(rec.n_errors for rec in seeds),
         reference_score=float(ref_scores.mean()), arm_score=float(arm_scores.mean()), delta=float(diffs.mean()),
         ci_low=ci_low, ci_high=ci_high, se=float(boot.std(ddof=1)), test=test, p_value=p, p_holm=p, p_bh=p,
-        seed_deltas=[float(x) for x in seed_deltas],
+        seed_deltas=[float(x) for x in seed_deltas], one_arm_run=one_arm_run,
         seed_ci_low=seed_ci[0] if seed_ci else None, seed_ci_high=seed_ci[1] if seed_ci else None,
         binary=is_binary(ref_scores, arm_scores), direction=direction(base, s.higher_is_better),
         item_sd=float(diffs.std(ddof=1)) if len(ids) > 1 else 0.0, smallest_p=smallest_p(len(ids)))
@@ -144,7 +146,10 @@ def _adjust(family: list[BenchmarkDelta]) -> None:
 
 def _compare_arm(name: str, runs: list[Path], references: list[Path], ref_label: str,
                  ref_records: dict[str, list[LoadedRecord]], base_records: dict[str, LoadedRecord], meta: ArmMeta,
-                 seed: int, n_boot: int, n_perm: int, settings: StatsSettings) -> ArmComparison:
+                 seed: int, n_boot: int, n_perm: int, settings: StatsSettings, untrained: Path | None
+                 ) -> ArmComparison:
+    """`untrained`: the untrained model's eval directory, whose one run has no run-to-run variance; any other arm
+    with one run against several reference runs is a trained run whose own variance the intervals must carry."""
     names = {run: set(list_benchmark_records(run)) for run in runs}
     names.update({ref: set(ref_records) for ref in references})
     shared = sorted(set.intersection(*names.values()))
@@ -156,8 +161,9 @@ def _compare_arm(name: str, runs: list[Path], references: list[Path], ref_label:
     unpaired = [b for b in shared if not _paired_ids(ref_records[b], arm_records[b])]
     missing += [MissingBenchmark(benchmark=b, absent_from=[str(r) for r in [*references, *runs]],
                                  reason="no item scored without error in every run") for b in unpaired]
+    one_arm_run = len(runs) == 1 < len(references) and (untrained is None or runs[0].resolve() != untrained.resolve())
     results = [_compare_benchmark(ref_records[b], arm_records[b], _rng(seed, name, b), n_boot, n_perm,
-                                  base_records.get(b)) for b in shared if b not in unpaired]
+                                  base_records.get(b), one_arm_run) for b in shared if b not in unpaired]
     deltas = [d for d, _ in results]
     matrices = {d.benchmark: m for d, m in results}
     # Diagnostic benchmarks (no better answer, e.g. political lean) are shown but never counted as improvements;
@@ -181,8 +187,9 @@ def compare_runs(reference: Path | list[Path], arms: dict[str, list[Path]], seed
     """Compare each arm (label → eval directories, one per seed) with the reference eval directory.
 
     `reference` is one eval directory, or one per seed: then arm seed i is paired with reference seed i (an arm
-    with one run, like the untrained base model, is compared with every reference seed). `base` is the untrained
-    model's eval directory, which marks floor/ceiling benchmarks (else the first reference decides).
+    with one run is compared with every reference seed). `base` is the untrained model's eval directory, which marks
+    floor/ceiling benchmarks (else the first reference decides); as an arm it has no run-to-run variance, while any
+    other one-run arm is a trained run, and its seed-level intervals are prediction intervals (paired.seed_se).
     `meta` gives each arm's dose/domains/method; arms not in it read `arm.json` from their eval directories.
     Adjusted p-values treat each arm's battery benchmarks as one family and its held-out trait sets as another.
     `settings` (else defaults with `alpha`) fixes the primary endpoint, correction, power and margins.
@@ -206,7 +213,7 @@ def compare_runs(reference: Path | list[Path], arms: dict[str, list[Path]], seed
             raise DataError(f"arm {name!r} has no eval directory")
         arm_meta = (meta or {}).get(name) or read_arm_meta(runs)
         results.append(_compare_arm(name, runs, references, ref_label, ref_records, base_records, arm_meta,
-                                    seed, n_boot, n_perm, settings))
+                                    seed, n_boot, n_perm, settings, base_dir if base is not None else None))
     return Comparison(reference_name=ref_label, reference=str(references[0]), references=[str(r) for r in references],
                       alpha=settings.alpha, n_boot=n_boot, n_perm=n_perm, seed=seed, settings=settings, arms=results,
                       headline=results[0].summary.headline)

@@ -8,18 +8,22 @@ checkpoints and says nothing about the method, and the report says so.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import stats as sps
 
 from traitrl.evals.benchmarks.trait_heldout import CATEGORY as TRAIT_CATEGORY
 from traitrl.evals.benchmarks.trait_heldout import LABEL as TRAIT_LABEL
 from traitrl.stats.models import BenchmarkDelta, PrimaryEndpoint
-from traitrl.stats.paired import _MAX_CELLS, percentile_ci, t_interval
+from traitrl.stats.paired import _MAX_CELLS, percentile_ci, seed_se, t_interval
 from traitrl.stats.power import planning_se, pooled_se, t_mde, z_mde
 
 CHECKPOINTS_ONLY = ("these checkpoints only: item-level normal interval from the benchmarks' bootstrap SEs; "
                     "the method's run-to-run uncertainty cannot be estimated from one seed")
 SEED_LEVEL = "across seeds: Student-t interval of the seed-level endpoint (paired seeds, k - 1 df)"
+ONE_ARM_RUN = ("one trained run of the arm against k reference runs: Student-t prediction interval, s * sqrt(1 + 1/k), "
+               "k - 1 df, taking the arm's unseen run-to-run SD equal to the reference's")
 # The study's second question, "did the traits change", has its own endpoint: the held-out trait sets' mean Δ.
 TRAIT_ENDPOINT = f"category:{TRAIT_CATEGORY}"
 
@@ -88,16 +92,20 @@ def primary_endpoint(deltas: list[BenchmarkDelta], matrices: dict[str, np.ndarra
                                estimate=estimate, ci_low=estimate - half, ci_high=estimate + half,
                                interval=CHECKPOINTS_ONLY, mde=mde, method_uncertainty=False)
     seed_values = np.mean([d.seed_deltas for d in chosen], axis=0)
-    sd = float(np.std(seed_values, ddof=1))
+    one_run = chosen[0].one_arm_run
+    se = seed_se(seed_values, one_run)
     # Three identical seeds (SD 0) would claim a zero MDE: one seed's item noise is the least it can be.
-    mde_sd = max(sd, pooled_se([planning_se(d.item_sd, d.n_paired) for d in chosen]) * np.sqrt(k))
-    p = 1.0 if sd == 0 and estimate == 0 else 0.0 if sd == 0 else float(sps.ttest_1samp(seed_values, 0.0).pvalue)
-    lo, hi = t_interval(seed_values, 1 - alpha)
-    hier_lo = hier_hi = None
-    if all(d.benchmark in matrices for d in chosen):
+    mde_sd = max(float(np.std(seed_values, ddof=1)), pooled_se([planning_se(d.item_sd, d.n_paired) for d in chosen])
+                 * np.sqrt(k))
+    p = (1.0 if se == 0 and estimate == 0 else 0.0 if se == 0
+         else float(2 * sps.t.sf(abs(float(np.mean(seed_values))) / se, k - 1)))  # ttest_1samp when paired
+    lo, hi = t_interval(seed_values, 1 - alpha, one_run)
+    hier_lo = hier_hi = None  # resampling the reference's runs alone would miss the one arm run's variance
+    if not one_run and all(d.benchmark in matrices for d in chosen):
         boot = hierarchical_bootstrap([matrices[d.benchmark] for d in chosen], n_boot, rng)
         hier_lo, hier_hi = percentile_ci(boot, 1 - alpha)
     return PrimaryEndpoint(endpoint=endpoint, definition=definition, n_benchmarks=len(chosen), n_seeds=k,
-                           estimate=estimate, ci_low=lo, ci_high=hi, interval=SEED_LEVEL, seed_p_value=p,
-                           seed_ci_low=lo, seed_ci_high=hi, hier_ci_low=hier_lo, hier_ci_high=hier_hi,
-                           mde=t_mde(mde_sd, k, alpha, power), method_uncertainty=True)
+                           estimate=estimate, ci_low=lo, ci_high=hi, interval=ONE_ARM_RUN if one_run else SEED_LEVEL,
+                           seed_p_value=p, seed_ci_low=lo, seed_ci_high=hi, hier_ci_low=hier_lo, hier_ci_high=hier_hi,
+                           mde=t_mde(mde_sd * (math.sqrt(k + 1) if one_run else 1.0), k, alpha, power),
+                           method_uncertainty=True, one_arm_run=one_run)

@@ -20,7 +20,9 @@ UNCERTAINTY = {
     "p_bh": "Benjamini-Hochberg-adjusted within the arm's family: the battery, or the held-out trait sets (false "
             "discovery rate)",
     "seed_ci": "across-seed: 95 % Student-t interval of the per-seed deltas (training-seed variance plus each "
-               "seed's evaluation noise, reference held fixed); needs >= 2 seeds",
+               "seed's evaluation noise, reference held fixed); needs >= 2 seeds; for one trained arm run against "
+               "k reference runs a prediction interval, s * sqrt(1 + 1/k), taking the arm's unseen run-to-run SD "
+               "equal to the reference's",
     "mean_delta_ci": "item-level: normal interval from the bootstrap standard errors of the binary-scored battery "
                      "benchmarks assessable in both directions, treated as independent; it does not generalize to "
                      "other benchmarks or training seeds",
@@ -76,6 +78,8 @@ class BenchmarkDelta(Record):
     p_holm: float
     p_bh: float
     seed_deltas: list[float] = Field(description="Delta of each seed on the same paired items.")
+    one_arm_run: bool = Field(False, description="One trained run of the arm against several reference runs: "
+                                                 "seed-level intervals are prediction intervals (paired.seed_se).")
     seed_ci_low: float | None = None
     seed_ci_high: float | None = None
     binary: bool = Field(True, description="Every score 0/1: the Δ is in percentage points and may be pooled. "
@@ -142,6 +146,8 @@ class PrimaryEndpoint(Record):
     hier_ci_high: float | None = None
     mde: float | None = Field(None, description="MDE of the endpoint at the configured power.")
     method_uncertainty: bool = Field(description="False with one seed: only these checkpoints are described.")
+    one_arm_run: bool = Field(False, description="One trained arm run against k reference runs: t-test of one run, "
+                                                 "prediction interval, no hierarchical bootstrap.")
 
 
 class ArmSummary(Record):

@@ -7,6 +7,8 @@ p-value so the count can be split into signal and noise.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import stats as sps
 
@@ -109,11 +111,22 @@ def paired_difference_ci(before, after, seed: int = 0, n_boot: int = 5000) -> tu
     return float(diffs.mean()), low, high
 
 
-def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float] | None:
-    """Student-t interval of the mean of `values` (e.g. one Δ per training seed); None with fewer than two."""
+def seed_se(values, one_arm_run: bool = False) -> float:
+    """Standard error of the mean of k seed-level Δs. Paired seeds (or an untrained arm, which has no run-to-run
+    variance): s / √k. One trained run of the arm against k reference runs (Δ_i = arm − reference_i): the arm's own
+    run-to-run variance is unseen, so it is taken equal to the reference's, s · √(1 + 1/k), the prediction
+    interval's; s / √k would halve the interval at k = 3 and call one run's luck an effect."""
+    k = len(values)
+    sd = float(np.std(values, ddof=1))
+    return sd * math.sqrt(1 + 1 / k) if one_arm_run else sd / math.sqrt(k)
+
+
+def t_interval(values, level: float = 0.95, one_arm_run: bool = False) -> tuple[float, float] | None:
+    """Student-t interval (k − 1 df) of the mean of `values`, one Δ per training seed (seed_se says which SE);
+    None with fewer than two."""
     k = len(values)
     if k < 2:
         return None
-    half = sps.t.ppf(0.5 + level / 2, k - 1) * np.std(values, ddof=1) / np.sqrt(k)
+    half = sps.t.ppf(0.5 + level / 2, k - 1) * seed_se(values, one_arm_run)
     mean = float(np.mean(values))
     return mean - float(half), mean + float(half)

@@ -93,7 +93,9 @@ def primary_sentence(p: PrimaryEndpoint, name: str = "Primary endpoint") -> str:
     if p.method_uncertainty:
         hier = ("" if p.hier_ci_low is None
                 else f", hierarchical bootstrap {p.hier_ci_low:+.2f} to {p.hier_ci_high:+.2f}")
-        return text + f"; paired t-test over {p.n_seeds} seeds p = {p.seed_p_value:.3g}{hier}."
+        test = (f"t-test of one arm run against {p.n_seeds} reference runs (prediction interval)" if p.one_arm_run
+                else f"paired t-test over {p.n_seeds} seeds")
+        return text + f"; {test} p = {p.seed_p_value:.3g}{hier}."
     return (text + "; one seed, so the method's uncertainty cannot be estimated: the interval covers these "
             "checkpoints only.")
 
@@ -135,7 +137,7 @@ def summarize_arm(name: str, reference: str, deltas: list[BenchmarkDelta], missi
     mean, lo, hi = combined_mean(battery(deltas))
     pp = [d for d in battery(deltas) if poolable(d)]
     seed_means = [float(np.mean([d.seed_deltas[k] for d in pp])) for k in range(n_seeds)] if pp else []
-    seed_ci = t_interval(np.array(seed_means)) if seed_means else None
+    seed_ci = t_interval(np.array(seed_means), one_arm_run=pp[0].one_arm_run) if seed_means else None
     better, worse = sum(d.delta > 0 for d in assessable), sum(d.delta < 0 for d in assessable)
     field = "p_bh" if settings.correction == "bh" else "p_holm"
     rng = rng or np.random.default_rng(0)
