@@ -10,8 +10,11 @@ from traitrl.stats.summary import flag_compute
 
 
 def write_run(run, mean_length: float, grad_norm: float, zero_std: float, steps: int = 4, per_step: int = 16):
+    """A run's logs as traitrl's trainer writes them under batch advantage scaling: TRL's frac_reward_zero_std is
+    a batch-wide flag (0 here) and frac_group_zero_std the share of groups without reward spread."""
     history = [{"step": s + 1, "completions/mean_length": mean_length, "grad_norm": grad_norm,
-                "frac_reward_zero_std": zero_std, "num_tokens": (s + 1) * per_step * (20 + mean_length)}
+                "frac_group_zero_std": zero_std, "frac_reward_zero_std": 0.0,
+                "num_tokens": (s + 1) * per_step * (20 + mean_length)}
                for s in range(steps)]
     write_jsonl_atomic(run / "train" / "metrics.jsonl", history)
     write_json_atomic(run / "train" / "train_summary.json",
