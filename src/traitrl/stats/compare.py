@@ -15,7 +15,7 @@ import numpy as np
 from traitrl._util.errors import ConfigError, DataError
 from traitrl._util.io import read_json
 from traitrl.evals.record import list_benchmark_records
-from traitrl.stats.endpoint import battery, is_trait_evaluation
+from traitrl.stats.endpoint import battery, trait_sets
 from traitrl.stats.load import LoadedRecord, load_record, require_eval_dir
 from traitrl.stats.models import ArmComparison, ArmMeta, BenchmarkDelta, Comparison, MissingBenchmark
 from traitrl.stats.multiple import benjamini_hochberg, holm
@@ -171,7 +171,7 @@ def _compare_arm(name: str, runs: list[Path], references: list[Path], ref_label:
     # their own question. Each is its own family so none can dilute or inflate the battery's.
     scored = [d for d in deltas if DIAGNOSTIC not in d.labels]
     both = [d for d in scored if d.direction == "both"]
-    for family in (battery(both), [d for d in both if is_trait_evaluation(d)],
+    for family in (battery(both), trait_sets(both),
                    [d for d in scored if d.direction != "both"], [d for d in deltas if DIAGNOSTIC in d.labels]):
         _adjust(family)
     summary = summarize_arm(name, ref_label, scored, missing, max(len(runs), len(references)), settings, matrices,

@@ -40,6 +40,16 @@ def battery(deltas: list[BenchmarkDelta]) -> list[BenchmarkDelta]:
     return [d for d in deltas if not is_trait_evaluation(d)]
 
 
+def trait_sets(deltas: list[BenchmarkDelta]) -> list[BenchmarkDelta]:
+    """The held-out trait evaluation: what `battery` leaves out."""
+    return [d for d in deltas if is_trait_evaluation(d)]
+
+
+def seed_level_values(chosen: list[BenchmarkDelta]) -> np.ndarray:
+    """One value per seed: the mean over `chosen` of each benchmark's Δ at that seed."""
+    return np.mean([d.seed_deltas for d in chosen], axis=0)
+
+
 def poolable(d: BenchmarkDelta) -> bool:
     """Binary-scored (pp), assessable in both directions: the benchmarks whose Δs may be averaged together."""
     return d.binary and d.unit == "pp" and d.direction == "both"
@@ -91,7 +101,7 @@ def primary_endpoint(deltas: list[BenchmarkDelta], matrices: dict[str, np.ndarra
         return PrimaryEndpoint(endpoint=endpoint, definition=definition, n_benchmarks=len(chosen), n_seeds=k,
                                estimate=estimate, ci_low=estimate - half, ci_high=estimate + half,
                                interval=CHECKPOINTS_ONLY, mde=mde, method_uncertainty=False)
-    seed_values = np.mean([d.seed_deltas for d in chosen], axis=0)
+    seed_values = seed_level_values(chosen)
     one_run = chosen[0].one_arm_run
     se = seed_se(seed_values, one_run)
     # Three identical seeds (SD 0) would claim a zero MDE: one seed's item noise is the least it can be.

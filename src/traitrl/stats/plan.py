@@ -405,7 +405,7 @@ def pilot_run_sds(pilot: Path) -> tuple[float | None, float | None]:
     pilot's comparison.json, where it had two or more seeds (else None). A paired Δ carries two runs' variance, so
     each is the SD of the seed-level values over √2."""
     from traitrl.stats.compare import DIAGNOSTIC
-    from traitrl.stats.endpoint import TRAIT_ENDPOINT, select
+    from traitrl.stats.endpoint import TRAIT_ENDPOINT, seed_level_values, select
     from traitrl.stats.models import BenchmarkDelta
 
     comparison = pilot / "comparison.json"
@@ -416,6 +416,6 @@ def pilot_run_sds(pilot: Path) -> tuple[float | None, float | None]:
     sds = []
     for endpoint in ("pooled_mean_delta", TRAIT_ENDPOINT):
         chosen, _ = select(tested, endpoint)
-        values = np.mean([d.seed_deltas for d in chosen], axis=0) if chosen else []
+        values = seed_level_values(chosen) if chosen else []
         sds.append(float(np.std(values, ddof=1) / math.sqrt(2)) if len(values) >= 2 else None)
     return sds[0], sds[1]

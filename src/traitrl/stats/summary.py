@@ -14,7 +14,15 @@ from scipy import stats as sps
 
 from traitrl.evals.benchmark import CATEGORIES
 from traitrl.stats.capability import capability_sentence, check_capability
-from traitrl.stats.endpoint import TRAIT_ENDPOINT, battery, is_trait_evaluation, poolable, primary_endpoint
+from traitrl.stats.endpoint import (
+    TRAIT_ENDPOINT,
+    battery,
+    is_trait_evaluation,
+    poolable,
+    primary_endpoint,
+    seed_level_values,
+    trait_sets,
+)
 from traitrl.stats.models import (
     ArmSummary,
     BenchmarkDelta,
@@ -128,15 +136,16 @@ def summarize_arm(name: str, reference: str, deltas: list[BenchmarkDelta], missi
                   matrices: dict[str, np.ndarray] | None = None, n_boot: int = 2000,
                   rng: np.random.Generator | None = None) -> ArmSummary:
     alpha = settings.alpha
-    assessable = [d for d in battery(deltas) if d.direction == "both"]
-    traits = [d for d in deltas if is_trait_evaluation(d) and d.direction == "both"]
+    battery_deltas = battery(deltas)
+    assessable = [d for d in battery_deltas if d.direction == "both"]
+    traits = [d for d in trait_sets(deltas) if d.direction == "both"]
     for d in deltas:  # at the first step of its own family's correction (compare._compare_arm)
         family = traits if is_trait_evaluation(d) else assessable
         d.mde = benchmark_mde(d.item_sd, d.n_paired, family_threshold(alpha, len(family)), settings.power)
     categories = category_order({d.category for d in deltas})
-    mean, lo, hi = combined_mean(battery(deltas))
-    pp = [d for d in battery(deltas) if poolable(d)]
-    seed_means = [float(np.mean([d.seed_deltas[k] for d in pp])) for k in range(n_seeds)] if pp else []
+    mean, lo, hi = combined_mean(battery_deltas)
+    pp = [d for d in battery_deltas if poolable(d)]
+    seed_means = [float(v) for v in seed_level_values(pp)] if pp else []
     seed_ci = t_interval(np.array(seed_means), one_arm_run=pp[0].one_arm_run) if seed_means else None
     better, worse = sum(d.delta > 0 for d in assessable), sum(d.delta < 0 for d in assessable)
     field = "p_bh" if settings.correction == "bh" else "p_holm"
