@@ -171,10 +171,13 @@ def run(args) -> dict:
     for step in range(args.steps + 1 if args.steps else 0):  # step 0 warms up (optimizer state, first backward)
         for name, trainer in trainers.items():
             trainer.train()
-            length = trainer.state.log_history[0].get("completions/mean_length", float("nan"))
+            logged = trainer.state.log_history[0]
+            length = logged.get("completions/mean_length", float("nan"))
             if step:
                 lengths[name].append(length)
-            print(f"GRPO step {step} {name:>11}: {timers[name].times[-1]:6.1f} s, {length:5.1f} tokens per completion"
+            # The longest reply sets the step's decoding passes and the padded length of its training forward.
+            print(f"GRPO step {step} {name:>11}: {timers[name].times[-1]:6.1f} s, {length:5.1f} tokens per completion, "
+                  f"longest {logged.get('completions/max_length', float('nan')):3.0f}"
                   f"{'  (warm-up)' if not step else ''}", flush=True)
     gap = sampling_logprob_gap(trainers["traitrl"], batch)
     if args.profile:
